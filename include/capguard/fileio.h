@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+
+/* Reads all of dir_fd/path into buf (NUL-terminated) without following a symlink in the last
+ * component. -EFBIG if the file holds size or more bytes: whatever writes the file (a
+ * container, a runtime) does not get to decide how much we read. */
+int read_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *ret_len);
+
+/* Like read_file_at() into a malloc'd buffer of at most max_size bytes. */
+int read_full_file_at(int dir_fd, const char *path, size_t max_size, char **ret, size_t *ret_len);

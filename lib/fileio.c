@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capguard/fileio.h"
+#include "capguard/macro.h"
+
+static int read_fd(int fd, char *buf, size_t size, size_t *ret_len) {
+        size_t len = 0;
+
+        for (;;) {
+                ssize_t n;
+
+                if (len + 1 >= size) {
+                        char probe;
+
+                        /* Full: only a read that returns 0 proves the file ends here. */
+                        n = read(fd, &probe, 1);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0)
+                                return negative_errno();
+                        if (n > 0)
+                                return -EFBIG;
+                        break;
+                }
+
+                n = read(fd, buf + len, size - 1 - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+
+        buf[len] = '\0';
+        *ret_len = len;
+        return 0;
+}
+
+static int open_regular_at(int dir_fd, const char *path) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+
+        /* A FIFO or device planted in a state directory must not block or feed us forever. */
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+
+        return TAKE_FD(fd);
+}
+
+int read_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *ret_len) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t len;
+        int r;
+
+        if (!path || !buf || size == 0 || !ret_len)
+                return -EINVAL;
+
+        fd = open_regular_at(dir_fd, path);
+        if (fd < 0)
+                return fd;
+
+        r = read_fd(fd, buf, size, &len);
+        if (r < 0)
+                return r;
+
+        *ret_len = len;
+        return 0;
+}
+
+int read_full_file_at(int dir_fd, const char *path, size_t max_size, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t len, size;
+        struct stat st;
+        int r;
+
+        if (!path || !ret || max_size == 0)
+                return -EINVAL;
+
+        fd = open_regular_at(dir_fd, path);
+        if (fd < 0)
+                return fd;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if ((size_t) st.st_size >= max_size)
+                return -EFBIG;
+
+        /* /proc and friends report size 0: start small and let read_fd() say when it is full. */
+        size = st.st_size > 0 ? (size_t) st.st_size + 1 : 4096;
+        for (;;) {
+                char *p;
+
+                if (size > max_size)
+                        size = max_size;
+                p = realloc(buf, size);
+                if (!p)
+                        return -ENOMEM;
+                buf = p;
+
+                if (lseek(fd, 0, SEEK_SET) < 0)
+                        return negative_errno();
+                r = read_fd(fd, buf, size, &len);
+                if (r != -EFBIG)
+                        break;
+                if (size >= max_size)
+                        return -EFBIG;
+                size *= 2;
+        }
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
