@@ -15,6 +15,35 @@ typedef struct ScanResult {
         bool containers_only;
 } ScanResult;
 
+/* Most processes share a handful of masks: build each mask's name array once and share it. */
+typedef struct MaskCache {
+        struct {
+                uint64_t mask;
+                json_object *names;
+        } slot[64];
+        size_t n;
+} MaskCache;
+
+static void mask_cache_done(MaskCache *c) {
+        for (size_t i = 0; i < c->n; i++)
+                json_object_put(c->slot[i].names);
+}
+
+static json_object *mask_cache_get(MaskCache *c, uint64_t mask) {
+        json_object *a;
+
+        for (size_t i = 0; i < c->n; i++)
+                if (c->slot[i].mask == mask)
+                        return json_object_get(c->slot[i].names);
+
+        a = capability_mask_to_json(mask);
+        if (a && c->n < ELEMENTSOF(c->slot)) {
+                c->slot[c->n].mask = mask;
+                c->slot[c->n++].names = json_object_get(a);
+        }
+        return a;
+}
+
 static void scan_result_done(ScanResult *s) {
         free(s->entries);
 }
@@ -76,7 +105,7 @@ static bool same_group(const ProcEntry *a, const ProcEntry *b) {
                 streq(a->container.ns, b->container.ns) && streq(a->container.id, b->container.id);
 }
 
-static int print_json(const ProcEntry *e) {
+static int print_json(const ProcEntry *e, MaskCache *cache) {
         _cleanup_json_ json_object *o = json_object_new_object();
         const ProcStatus *st = &e->status;
         const CgroupContainer *c = &e->container;
@@ -89,13 +118,14 @@ static int print_json(const ProcEntry *e) {
             json_add(o, "ppid", json_object_new_int(st->ppid)) < 0 ||
             json_add(o, "comm", json_object_new_string(st->comm)) < 0 ||
             json_add(o, "uid", json_object_new_int64(st->uid[1])) < 0 ||
-            json_add(o, "gid", json_object_new_int64(st->gid[1])) < 0)
+            json_add(o, "gid", json_object_new_int64(st->gid[1])) < 0 ||
+            json_add(o, "kernel_thread", json_object_new_boolean(st->kthread)) < 0)
                 return -ENOMEM;
 
         for (CapSet s = 0; s < _CAP_SET_MAX; s++) {
                 char key[16], hex[CAP_MASK_HEX_MAX];
 
-                if (json_add(o, capset_json_key(s), capability_mask_to_json(st->caps.mask[s])) < 0)
+                if (json_add(o, capset_json_key(s), mask_cache_get(cache, st->caps.mask[s])) < 0)
                         return -ENOMEM;
                 (void) snprintf(key, sizeof key, "%s_hex", capset_json_key(s));
                 if (json_add(o, key, json_object_new_string(capability_mask_to_hex(st->caps.mask[s], hex))) < 0)
@@ -218,8 +248,10 @@ int verb_scan(int argc, char *argv[]) {
         qsort(s.entries, s.n, sizeof *s.entries, entry_compare);
 
         if (json) {
+                _cleanup_(mask_cache_done) MaskCache cache = {};
+
                 for (size_t i = 0; i < s.n; i++) {
-                        r = print_json(&s.entries[i]);
+                        r = print_json(&s.entries[i], &cache);
                         if (r < 0)
                                 return cli_error("scan", "failed to print: %s", strerror(-r));
                 }

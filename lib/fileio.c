@@ -81,6 +81,19 @@ int read_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *r
         return 0;
 }
 
+int read_proc_file_at(int pid_dir_fd, const char *name, char *buf, size_t size, size_t *ret_len) {
+        _cleanup_close_ int fd = -EBADF;
+
+        if (!name || !buf || size == 0 || !ret_len)
+                return -EINVAL;
+
+        fd = openat(pid_dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+
+        return read_fd(fd, buf, size, ret_len);
+}
+
 int read_full_file_at(int dir_fd, const char *path, size_t max_size, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;

@@ -199,7 +199,7 @@ int proc_cgroup_read_at(int pid_dir_fd, CgroupContainer *ret) {
         size_t len;
         int r;
 
-        r = read_file_at(pid_dir_fd, "cgroup", buf, sizeof buf, &len);
+        r = read_proc_file_at(pid_dir_fd, "cgroup", buf, sizeof buf, &len);
         if (r < 0)
                 return r;
 

@@ -35,13 +35,16 @@ int proc_entry_read(int proc_fd, pid_t pid, const RuntimeRoots *roots, ProcEntry
         if (r < 0)
                 return process_gone(r) ? -ESRCH : r;
 
-        r = proc_cgroup_read_at(fd, &e.container);
-        if (r < 0)
-                return process_gone(r) ? -ESRCH : r;
+        e.container = (CgroupContainer) { .match = CGROUP_MATCH_NONE, .runtime = _RUNTIME_INVALID };
+        if (!e.status.kthread) {
+                r = proc_cgroup_read_at(fd, &e.container);
+                if (r < 0)
+                        return process_gone(r) ? -ESRCH : r;
 
-        r = container_resolve(&e.container, roots);
-        if (r < 0)
-                return r;
+                r = container_resolve(&e.container, roots);
+                if (r < 0)
+                        return r;
+        }
 
         *ret = e;
         return 0;

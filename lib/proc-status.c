@@ -117,6 +117,11 @@ static int parse_line(const char *key, size_t keylen, const char *v, size_t vlen
                 if (parse_u64(v, vlen, 1, &u) < 0)
                         return -EBADMSG;
                 st->no_new_privs = (int) u;
+        } else if (KEY_IS("Kthread")) {
+                /* since 6.7; older kernels are recognised by their parent, kthreadd */
+                if (parse_u64(v, vlen, 1, &u) < 0)
+                        return -EBADMSG;
+                st->kthread = u;
         } else if (KEY_IS("Seccomp")) {
                 if (parse_u64(v, vlen, 2, &u) < 0)
                         return -EBADMSG;
@@ -165,6 +170,8 @@ int proc_status_parse(const char *buf, size_t len, ProcStatus *ret) {
 
         if ((seen & FIELDS_REQUIRED) != FIELDS_REQUIRED)
                 return -EBADMSG;
+        if (st.pid == 2 || st.ppid == 2)
+                st.kthread = true;
 
         *ret = st;
         return 0;
@@ -175,7 +182,7 @@ int proc_status_read_at(int pid_dir_fd, ProcStatus *ret) {
         size_t len;
         int r;
 
-        r = read_file_at(pid_dir_fd, "status", buf, sizeof buf, &len);
+        r = read_proc_file_at(pid_dir_fd, "status", buf, sizeof buf, &len);
         if (r < 0)
                 return r;
 

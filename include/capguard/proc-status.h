@@ -28,6 +28,7 @@ typedef struct ProcStatus {
         gid_t gid[4];
         CapSets caps;
         int no_new_privs; /* 0, 1, or -1 where the kernel does not say */
+        bool kthread;     /* a kernel thread: never in a container */
         SeccompMode seccomp;
 } ProcStatus;
 

@@ -32,9 +32,14 @@ expect_error "--nope" --nope scan
 expect_error "bogusverb" bogusverb
 
 # help and version go to stdout and succeed
-tap_check "capctl --help" bash -c '"$CAPCTL" --help | grep -q "^Verbs:"'
-tap_check "capctl decode --help" bash -c '"$CAPCTL" decode --help | grep -q "^Usage: capctl decode"'
-tap_check "capctl scan --help" bash -c '"$CAPCTL" scan --help | grep -q "^Usage: capctl scan"'
-tap_check "capctl --version" bash -c '"$CAPCTL" --version | grep -Eq "^capctl [0-9]+\.[0-9]+"'
+prints() { # prints PATTERN ARGS...: capctl ARGS exits 0 and its stdout matches PATTERN
+        local pattern=$1
+        shift
+        "$CAPCTL" "$@" 2>/dev/null | grep -Eq -- "$pattern"
+}
+tap_check "capctl --help" prints "^Verbs:" --help
+tap_check "capctl decode --help" prints "^Usage: capctl decode" decode --help
+tap_check "capctl scan --help" prints "^Usage: capctl scan" scan --help
+tap_check "capctl --version" prints "^capctl [0-9]+\.[0-9]+" --version
 
 tap_done

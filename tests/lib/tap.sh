@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
 # Minimal TAP for capguard's shell tests (meson runs them with protocol: 'tap').
 # Sourced; the caller sets -euo pipefail.
 

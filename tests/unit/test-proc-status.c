@@ -39,6 +39,18 @@ static const char status_host[] =
         "Cpus_allowed_list:\t0-1\n"
         "voluntary_ctxt_switches:\t150\n";
 
+static char *replace_line(const char *key, const char *line) {
+        /* status_host with the line starting with key replaced (or dropped when line is NULL) */
+        const char *at = strstr(status_host, key);
+        const char *eol;
+        char *out;
+
+        ck_assert_ptr_nonnull(at);
+        eol = strchr(at, '\n') + 1;
+        ck_assert_int_ne(asprintf(&out, "%.*s%s%s", (int) (at - status_host), status_host, line ?: "", eol), -1);
+        return out;
+}
+
 START_TEST(test_parse_host) {
         ProcStatus st;
 
@@ -57,20 +69,23 @@ START_TEST(test_parse_host) {
         ck_assert_uint_eq(st.caps.mask[CAP_SET_AMBIENT], 0);
         ck_assert_int_eq(st.no_new_privs, 0);
         ck_assert_int_eq(st.seccomp, SECCOMP_MODE_DISABLED);
+        ck_assert(!st.kthread);
 }
 END_TEST
 
-static char *replace_line(const char *key, const char *line) {
-        /* status_host with the line starting with key replaced (or dropped when line is NULL) */
-        const char *at = strstr(status_host, key);
-        const char *eol;
-        char *out;
+START_TEST(test_parse_kthread) {
+        _cleanup_free_ char *a = replace_line("Ngid:", "Kthread:\t1\n");
+        _cleanup_free_ char *b = replace_line("PPid:", "PPid:\t2\n");  /* before Kthread: (6.7) */
+        _cleanup_free_ char *c = replace_line("Ngid:", "Kthread:\t2\n");
+        ProcStatus st;
 
-        ck_assert_ptr_nonnull(at);
-        eol = strchr(at, '\n') + 1;
-        ck_assert_int_ne(asprintf(&out, "%.*s%s%s", (int) (at - status_host), status_host, line ?: "", eol), -1);
-        return out;
+        ck_assert_int_eq(proc_status_parse(a, strlen(a), &st), 0);
+        ck_assert(st.kthread);
+        ck_assert_int_eq(proc_status_parse(b, strlen(b), &st), 0);
+        ck_assert(st.kthread);
+        ck_assert_int_eq(proc_status_parse(c, strlen(c), &st), -EBADMSG);
 }
+END_TEST
 
 START_TEST(test_parse_bad) {
         static const struct {
@@ -293,6 +308,7 @@ static Suite *suite(void) {
         TCase *tc = tcase_create("parse");
 
         tcase_add_test(tc, test_parse_host);
+        tcase_add_test(tc, test_parse_kthread);
         tcase_add_test(tc, test_parse_bad);
         tcase_add_test(tc, test_parse_optional);
         tcase_add_test(tc, test_parse_truncated);
