@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Bad input: one line on stderr naming the bad token, exit 2, nothing on stdout.
 set -euo pipefail
-. "$CAPGUARD_SOURCE_ROOT/tests/lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+source "$CAPGUARD_SOURCE_ROOT/tests/lib/tap.sh"
 
 expect_error() { # expect_error TOKEN ARGS...
         local token=$1 out err rc=0
@@ -10,9 +11,10 @@ expect_error() { # expect_error TOKEN ARGS...
         out=$(mktemp) err=$(mktemp)
         "$CAPCTL" "$@" >"$out" 2>"$err" || rc=$?
         if [[ $rc -eq 2 && ! -s $out && $(wc -l <"$err") -eq 1 ]] && grep -qF -- "$token" "$err"; then
-                tap_ok "capctl $* -> exit 2 naming '$token'"
+                ok "capctl $* -> exit 2 naming '$token'"
         else
-                tap_not_ok "capctl $* -> exit 2 naming '$token'" "exit $rc" "stdout: $(head -c 200 "$out")" "stderr: $(head -c 400 "$err")"
+                not_ok "capctl $* -> exit 2 naming '$token'"
+                diag "exit $rc" "stdout: $(head -c 200 "$out")" "stderr: $(head -c 400 "$err")"
         fi
         rm -f "$out" "$err"
 }
@@ -37,9 +39,9 @@ prints() { # prints PATTERN ARGS...: capctl ARGS exits 0 and its stdout matches 
         shift
         "$CAPCTL" "$@" 2>/dev/null | grep -Eq -- "$pattern"
 }
-tap_check "capctl --help" prints "^Verbs:" --help
-tap_check "capctl decode --help" prints "^Usage: capctl decode" decode --help
-tap_check "capctl scan --help" prints "^Usage: capctl scan" scan --help
-tap_check "capctl --version" prints "^capctl [0-9]+\.[0-9]+" --version
+check "capctl --help" prints "^Verbs:" --help
+check "capctl decode --help" prints "^Usage: capctl decode" decode --help
+check "capctl scan --help" prints "^Usage: capctl scan" scan --help
+check "capctl --version" prints "^capctl [0-9]+\.[0-9]+" --version
 
 tap_done
