@@ -245,7 +245,8 @@ int verb_scan(int argc, char *argv[]) {
                 return cli_error("scan", "failed to scan /proc: %s", strerror(-r));
         }
 
-        qsort(s.entries, s.n, sizeof *s.entries, entry_compare);
+        if (s.n > 0) /* qsort()'s base must not be NULL, even for no elements */
+                qsort(s.entries, s.n, sizeof *s.entries, entry_compare);
 
         if (json) {
                 _cleanup_(mask_cache_done) MaskCache cache = {};
