@@ -2,12 +2,21 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # capctl scan against pscap -a (libcap-ng-utils) on this node: the same question, every
 # process's capabilities. Interleaved runs, so both see the same node and the same caches.
-# Usage: bench-scan.sh CAPCTL [ROUNDS]
+# Usage: bench-scan.sh CAPCTL [ROUNDS] [EXTRA-PROCESSES]
+# EXTRA-PROCESSES sleeping processes are started first, for a node as busy as a real one.
 set -euo pipefail
 
 capctl=$1
 rounds=${2:-200}
+extra=${3:-0}
 command -v pscap >/dev/null || { echo "pscap (libcap-ng-utils) is not installed" >&2; exit 1; }
+
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+for ((i = 0; i < extra; i++)); do
+        sleep 600 &
+        pids+=($!)
+done
 
 names=(pscap capctl-scan capctl-scan-json)
 run() {

@@ -81,13 +81,13 @@ int read_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *r
         return 0;
 }
 
-int read_proc_file_at(int pid_dir_fd, const char *name, char *buf, size_t size, size_t *ret_len) {
+int read_proc_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *ret_len) {
         _cleanup_close_ int fd = -EBADF;
 
-        if (!name || !buf || size == 0 || !ret_len)
+        if (!path || !buf || size == 0 || !ret_len)
                 return -EINVAL;
 
-        fd = openat(pid_dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
 

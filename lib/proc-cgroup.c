@@ -194,12 +194,12 @@ int proc_cgroup_parse(const char *buf, size_t len, CgroupContainer *ret) {
         return best.match != CGROUP_MATCH_NONE;
 }
 
-int proc_cgroup_read_at(int pid_dir_fd, CgroupContainer *ret) {
+int proc_cgroup_read_at(int dir_fd, const char *path, CgroupContainer *ret) {
         char buf[PROC_CGROUP_SIZE_MAX];
         size_t len;
         int r;
 
-        r = read_proc_file_at(pid_dir_fd, "cgroup", buf, sizeof buf, &len);
+        r = read_proc_file_at(dir_fd, path, buf, sizeof buf, &len);
         if (r < 0)
                 return r;
 

@@ -18,26 +18,26 @@ static bool process_gone(int r) {
 }
 
 int proc_entry_read(int proc_fd, pid_t pid, const RuntimeRoots *roots, ProcEntry *ret) {
-        _cleanup_close_ int fd = -EBADF;
-        char name[16];
+        char path[32];
         ProcEntry e = {};
         int r;
 
         if (pid <= 0 || !ret)
                 return -EINVAL;
 
-        (void) snprintf(name, sizeof name, "%d", (int) pid);
-        fd = openat(proc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return errno == ENOENT ? -ESRCH : negative_errno();
-
-        r = proc_status_read_at(fd, &e.status);
+        /* Both files by path below /proc rather than through an fd of /proc/<pid>: that saves
+         * an open and a close per process, and the two reads can only disagree if the pid is
+         * reused in between, which takes a full turn of the pid space. Whoever acts on a
+         * process (the daemon) pins it with a pidfd instead. */
+        (void) snprintf(path, sizeof path, "%d/status", (int) pid);
+        r = proc_status_read_at(proc_fd, path, &e.status);
         if (r < 0)
                 return process_gone(r) ? -ESRCH : r;
 
         e.container = (CgroupContainer) { .match = CGROUP_MATCH_NONE, .runtime = _RUNTIME_INVALID };
         if (!e.status.kthread) {
-                r = proc_cgroup_read_at(fd, &e.container);
+                (void) snprintf(path, sizeof path, "%d/cgroup", (int) pid);
+                r = proc_cgroup_read_at(proc_fd, path, &e.container);
                 if (r < 0)
                         return process_gone(r) ? -ESRCH : r;
 

@@ -177,12 +177,12 @@ int proc_status_parse(const char *buf, size_t len, ProcStatus *ret) {
         return 0;
 }
 
-int proc_status_read_at(int pid_dir_fd, ProcStatus *ret) {
+int proc_status_read_at(int dir_fd, const char *path, ProcStatus *ret) {
         char buf[PROC_STATUS_SIZE_MAX];
         size_t len;
         int r;
 
-        r = read_proc_file_at(pid_dir_fd, "status", buf, sizeof buf, &len);
+        r = read_proc_file_at(dir_fd, path, buf, sizeof buf, &len);
         if (r < 0)
                 return r;
 

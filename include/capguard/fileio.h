@@ -9,7 +9,7 @@
 int read_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *ret_len);
 
 /* For files of /proc/<pid>, which are the kernel's: read_file_at() without the type check. */
-int read_proc_file_at(int pid_dir_fd, const char *name, char *buf, size_t size, size_t *ret_len);
+int read_proc_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *ret_len);
 
 /* Like read_file_at() into a malloc'd buffer of at most max_size bytes. */
 int read_full_file_at(int dir_fd, const char *path, size_t max_size, char **ret, size_t *ret_len);

@@ -35,4 +35,5 @@ typedef struct CgroupContainer {
  * a process in no recognised container, -EBADMSG for text that is not a cgroup file. */
 int proc_cgroup_parse(const char *buf, size_t len, CgroupContainer *ret);
 
-int proc_cgroup_read_at(int pid_dir_fd, CgroupContainer *ret);
+/* Reads and parses dir_fd/path, as proc_status_read_at() does. */
+int proc_cgroup_read_at(int dir_fd, const char *path, CgroupContainer *ret);

@@ -38,6 +38,6 @@ const char *seccomp_mode_to_string(SeccompMode m) _const_;
  * be there and well formed (-EBADMSG otherwise); NoNewPrivs and Seccomp are optional. */
 int proc_status_parse(const char *buf, size_t len, ProcStatus *ret);
 
-/* Reads and parses "status" below pid_dir_fd (an fd of /proc/<pid>). -ENOENT or -ESRCH when
- * the process is gone. */
-int proc_status_read_at(int pid_dir_fd, ProcStatus *ret);
+/* Reads and parses dir_fd/path: "status" below an fd of /proc/<pid>, or "<pid>/status" below
+ * one of /proc. -ENOENT or -ESRCH when the process is gone. */
+int proc_status_read_at(int dir_fd, const char *path, ProcStatus *ret);

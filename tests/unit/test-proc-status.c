@@ -262,7 +262,7 @@ START_TEST(test_read_live_process) {
                 (void) snprintf(path, sizeof path, "/proc/%d", (int) pid);
                 fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 ck_assert_int_ge(fd, 0);
-                ck_assert_int_eq(proc_status_read_at(fd, &st), 0);
+                ck_assert_int_eq(proc_status_read_at(fd, "status", &st), 0);
                 close(fd);
 
                 ck_assert_int_eq(st.pid, pid);
@@ -297,7 +297,7 @@ START_TEST(test_read_gone) {
         }
         ck_assert_int_ge(dir_fd, 0);
         waitpid(pid, NULL, 0);
-        r = proc_status_read_at(dir_fd, &st);
+        r = proc_status_read_at(dir_fd, "status", &st);
         close(dir_fd);
         ck_assert_msg(r == -ESRCH || r == -ENOENT, "read of a reaped process gave %d", r);
 }
