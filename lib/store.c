@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store-internal.h"
+
+/* How long a writer or reader waits on the other before giving up with -EBUSY. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/* Each entry moves the schema from its index to index + 1. Never edit a released one: add. */
+static const char *const migrations[] = {
+        /* 0 -> 1: policy versions */
+        "CREATE TABLE policy_versions ("
+        "  version INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  loaded_at INTEGER NOT NULL,"              /* usec since the epoch, UTC */
+        "  digest TEXT NOT NULL,"                    /* sha256 of yaml, lowercase hex */
+        "  source TEXT,"                             /* the file it was loaded from */
+        "  yaml TEXT NOT NULL,"
+        "  active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1))"
+        ");"
+        /* at most one active version, enforced by the database itself */
+        "CREATE UNIQUE INDEX policy_versions_active ON policy_versions (active) WHERE active = 1;",
+};
+
+_Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
+
+int store_errno(int rc) {
+        switch (rc & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_ROW:
+        case SQLITE_DONE:
+                return 0;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_READONLY:
+                return -EROFS;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        case SQLITE_CANTOPEN:
+                return -ENOENT;
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+                return -EACCES;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+                return -EBADMSG;
+        case SQLITE_CONSTRAINT:
+                return -EEXIST;
+        case SQLITE_TOOBIG:
+                return -E2BIG;
+        default:
+                return -EIO;
+        }
+}
+
+int store_prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
+        return store_errno(sqlite3_prepare_v2(s->db, sql, -1, ret, NULL));
+}
+
+int store_exec(Store *s, const char *sql) {
+        return store_errno(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+}
+
+int store_begin(Store *s) {
+        /* IMMEDIATE takes the write lock now, so a read-then-write cannot deadlock later. */
+        return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(Store *s) {
+        return store_exec(s, "COMMIT");
+}
+
+void store_rollback(Store *s) {
+        (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_column_strdup(sqlite3_stmt *st, int col, char **ret) {
+        const unsigned char *t = sqlite3_column_text(st, col);
+
+        if (!t) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup((const char *) t);
+        return *ret ? 0 : -ENOMEM;
+}
+
+void store_set_busy_timeout(Store *s, unsigned msec) {
+        (void) sqlite3_busy_timeout(s->db, (int) msec);
+}
+
+const char *store_errmsg(Store *s) {
+        return s && s->db ? sqlite3_errmsg(s->db) : "no database";
+}
+
+int store_schema_version(Store *s, int *ret) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = store_prepare(s, "PRAGMA user_version", &st);
+        if (r < 0)
+                return r;
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return store_errno(sqlite3_errcode(s->db)) ?: -EIO;
+        *ret = sqlite3_column_int(st, 0);
+        return 0;
+}
+
+static int migrate(Store *s) {
+        int version, r;
+
+        r = store_begin(s);
+        if (r < 0)
+                return r;
+
+        r = store_schema_version(s, &version);
+        if (r < 0)
+                goto fail;
+        if (version > STORE_SCHEMA_VERSION) {
+                r = -EPROTONOSUPPORT;
+                goto fail;
+        }
+
+        for (; version < STORE_SCHEMA_VERSION; version++) {
+                char pragma[64];
+
+                r = store_exec(s, migrations[version]);
+                if (r < 0)
+                        goto fail;
+                /* PRAGMA takes no bound parameters; the number is ours. */
+                (void) snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", version + 1);
+                r = store_exec(s, pragma);
+                if (r < 0)
+                        goto fail;
+        }
+
+        return store_commit(s);
+
+fail:
+        store_rollback(s);
+        return r;
+}
+
+static int check_version_read_only(Store *s) {
+        int version, r;
+
+        r = store_schema_version(s, &version);
+        if (r < 0)
+                return r;
+        if (version > STORE_SCHEMA_VERSION)
+                return -EPROTONOSUPPORT;
+        if (version == 0)
+                return -EBADMSG; /* an empty file, or someone else's database */
+        if (version < STORE_SCHEMA_VERSION)
+                return -EPROTO;
+        return 0;
+}
+
+int store_open(const char *path, StoreMode mode, Store **ret) {
+        _cleanup_store_ Store *s = NULL;
+        int flags, r;
+
+        if (!path || !ret)
+                return -EINVAL;
+
+        s = calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        s->mode = mode;
+
+        if (mode == STORE_READ_ONLY) {
+                struct stat st;
+
+                /* SQLite would report a missing file only at the first query. */
+                if (stat(path, &st) < 0)
+                        return negative_errno();
+                flags = SQLITE_OPEN_READONLY;
+        } else
+                flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        flags |= SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE;
+
+        r = sqlite3_open_v2(path, &s->db, flags, NULL);
+        if (r != SQLITE_OK)
+                return store_errno(r);
+
+        (void) sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+        (void) sqlite3_extended_result_codes(s->db, 1);
+
+        if (mode == STORE_READ_ONLY) {
+                r = check_version_read_only(s);
+                if (r < 0)
+                        return r;
+        } else {
+                /* WAL: readers (capctl) never block the writer (capguardd), and NORMAL sync
+                 * is crash-safe in WAL mode. */
+                r = store_exec(s, "PRAGMA journal_mode = WAL");
+                if (r < 0)
+                        return r;
+                r = store_exec(s, "PRAGMA synchronous = NORMAL");
+                if (r < 0)
+                        return r;
+                r = migrate(s);
+                if (r < 0)
+                        return r;
+        }
+
+        r = store_exec(s, "PRAGMA foreign_keys = ON");
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+Store *store_close(Store *s) {
+        if (!s)
+                return NULL;
+        /* sqlite3_close_v2() defers the close past any statement a caller leaked. */
+        (void) sqlite3_close_v2(s->db);
+        free(s);
+        return NULL;
+}
