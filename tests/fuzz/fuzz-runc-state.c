@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <limits.h>
+#include <string.h>
+
+#include "capguard/runc-state.h"
+#include "fuzz.h"
+
+static void assert_clean(const char *s, size_t max) {
+        if (!s)
+                return;
+        if (strlen(s) > max)
+                __builtin_trap();
+        for (const char *p = s; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        __builtin_trap();
+}
+
+static void check_state(const RuncState *s) {
+        /* what callers will use as a path component and a pid */
+        if (!container_id_is_valid(s->id, strlen(s->id)))
+                __builtin_trap();
+        if (s->init_pid <= 0)
+                __builtin_trap();
+        if (s->bundle && s->bundle[0] != '/')
+                __builtin_trap();
+        assert_clean(s->bundle, PATH_MAX - 1);
+
+        if (s->no_new_privs != 0 && s->no_new_privs != 1)
+                __builtin_trap();
+        if (!s->has_caps)
+                for (CapSet c = 0; c < _CAP_SET_MAX; c++)
+                        if (s->caps.mask[c] != 0)
+                                __builtin_trap();
+        if (s->unknown_caps.n > OCI_UNKNOWN_CAPS_MAX)
+                __builtin_trap();
+        for (size_t i = 0; i < s->unknown_caps.n; i++)
+                assert_clean(s->unknown_caps.names[i], OCI_CAP_NAME_MAX);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        RuncState s, sentinel;
+        int r;
+
+        memset(&s, 0xaa, sizeof s);
+        memcpy(&sentinel, &s, sizeof s);
+        r = runc_state_parse((const char *) data, size, &s);
+        if (r < 0) {
+                if (r != -EBADMSG && r != -EFBIG && r != -ENOMEM)
+                        __builtin_trap();
+                if (memcmp(&s, &sentinel, sizeof s) != 0)
+                        __builtin_trap();
+                return 0;
+        }
+
+        check_state(&s);
+        runc_state_done(&s);
+        return 0;
+}
