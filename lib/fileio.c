@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -94,22 +96,16 @@ int read_proc_file_at(int dir_fd, const char *path, char *buf, size_t size, size
         return read_fd(fd, buf, size, ret_len);
 }
 
-int read_full_file_at(int dir_fd, const char *path, size_t max_size, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = -EBADF;
+static int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
         size_t len, size;
         struct stat st;
         int r;
 
-        if (!path || !ret || max_size == 0)
-                return -EINVAL;
-
-        fd = open_regular_at(dir_fd, path);
-        if (fd < 0)
-                return fd;
-
         if (fstat(fd, &st) < 0)
                 return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
         if ((size_t) st.st_size >= max_size)
                 return -EFBIG;
 
@@ -141,4 +137,48 @@ int read_full_file_at(int dir_fd, const char *path, size_t max_size, char **ret,
         if (ret_len)
                 *ret_len = len;
         return 0;
+}
+
+int read_full_file_at(int dir_fd, const char *path, size_t max_size, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -EBADF;
+
+        if (!path || !ret || max_size == 0)
+                return -EINVAL;
+
+        fd = open_regular_at(dir_fd, path);
+        if (fd < 0)
+                return fd;
+
+        return read_full_fd(fd, max_size, ret, ret_len);
+}
+
+int read_operator_file(const char *path, size_t max_size, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -EBADF;
+
+        if (!path || !ret || max_size == 0)
+                return -EINVAL;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+
+        return read_full_fd(fd, max_size, ret, ret_len);
+}
+
+int read_full_file_in_root(int root_fd, const char *path, size_t max_size, char **ret, size_t *ret_len) {
+        struct open_how how = {
+                .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                /* as if root_fd were "/": no symlink or ".." leads out of it, no magic links */
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        _cleanup_close_ int fd = -EBADF;
+
+        if (!path || !ret || max_size == 0)
+                return -EINVAL;
+
+        fd = (int) syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+        if (fd < 0)
+                return negative_errno();
+
+        return read_full_fd(fd, max_size, ret, ret_len);
 }

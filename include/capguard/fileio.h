@@ -13,3 +13,11 @@ int read_proc_file_at(int dir_fd, const char *path, char *buf, size_t size, size
 
 /* Like read_file_at() into a malloc'd buffer of at most max_size bytes. */
 int read_full_file_at(int dir_fd, const char *path, size_t max_size, char **ret, size_t *ret_len);
+
+/* A file the operator named (a policy): symlinks are followed, as Kubernetes' ConfigMap mounts
+ * need, but it must still be a regular file no larger than max_size. */
+int read_operator_file(const char *path, size_t max_size, char **ret, size_t *ret_len);
+
+/* A path that a container's owner had a say in (a bundle directory from runc's state): resolved
+ * as if root_fd were "/", so no symlink or ".." in it leads elsewhere. Must be a regular file. */
+int read_full_file_in_root(int root_fd, const char *path, size_t max_size, char **ret, size_t *ret_len);

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capguard/capability.h"
+#include "capguard/proc-cgroup.h"
+
+/* What the runtime's own files say of a container: names and the sets it was declared with.
+ * Every string came from someone who can start a container and has been sanitised: no control
+ * characters, valid UTF-8, bounded length. */
+typedef struct ContainerMeta {
+        char *name;          /* Docker's container name */
+        char *k8s_namespace;
+        char *pod;
+        char *container;
+        char *image;
+        bool sandbox;        /* the Kubernetes pause container */
+        bool has_declared;
+        CapSets declared;    /* process.capabilities of the OCI config */
+        int declared_no_new_privs;
+        int64_t declared_uid;   /* -1 where the config does not say */
+        pid_t runtime_init_pid; /* the runtime's record of the init pid, 0 if none */
+} ContainerMeta;
+
+#define DOCKER_ROOT "/var/lib/docker"
+
+/* Reads what the runtimes keep of c below root_fd ("/" normally): containerd's task bundle,
+ * runc's and crun's state, Docker's container config. Best effort: a missing or malformed file
+ * leaves its fields empty; the first such error is returned in *ret_error, if given. */
+int container_meta_load(int root_fd, const CgroupContainer *c, ContainerMeta *ret, int *ret_error);
+void container_meta_done(ContainerMeta *m);
