@@ -56,6 +56,12 @@ mapfile -d '' ann < <(k8s_annotations kube-system coredns-0 coredns)
 sys=$(stack_name sys)
 ctr_run k8s.io "$sys" "${ann[@]}" -- sleep 1000 || bail_out "ctr run failed"
 
+# the pod's sandbox, as the CRI plugin marks it
+pause=$(stack_name pause)
+ctr_run k8s.io "$pause" --annotation io.kubernetes.cri.container-type=sandbox \
+        --annotation io.kubernetes.cri.sandbox-namespace=team-a --annotation io.kubernetes.cri.sandbox-name=web-0 \
+        -- sleep 1000 || bail_out "ctr run (sandbox) failed"
+
 priv=$(stack_name priv)
 ctr_run default "$priv" --privileged --cap-drop CAP_SYS_RESOURCE -- sleep 1000 || bail_out "ctr run --privileged failed"
 
@@ -110,6 +116,10 @@ is "$(field "$team" image)" "$STACK_IMAGE" "image from the CRI annotations"
 reasons=$(jq -r --arg id "$team" 'select(.container_id == $id) | .reasons[]' "$work/out")
 check "reasons: runs as root" grep -qi "root" <<<"$reasons"
 check "reasons: no seccomp filter" grep -qi "seccomp" <<<"$reasons"
+
+is "$(field "$team" sandbox)" false "a workload container is no sandbox"
+is "$(field "$pause" sandbox)" true "the pod sandbox is recognised as such"
+is "$(field "$pause" k8s_namespace)/$(field "$pause" pod)" "team-a/web-0" "the sandbox's pod"
 
 is "$(verdict "$sys")" "ok system-pods none" "kube-system container: exempt"
 is "$(excess "$sys")" "" "kube-system container: nothing excess"
