@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A process held by a pidfd and known by its start time, so that nothing capguard reads or
+ * does later can land on another process that got the same pid. */
+typedef struct ProcPin {
+        pid_t pid;
+        int pidfd;
+        uint64_t start; /* field 22 of /proc/<pid>/stat */
+} ProcPin;
+
+#define PROC_PIN_NULL { .pid = 0, .pidfd = -EBADF, .start = 0 }
+
+/* Pins pid, checking that it started at start (the runtime's record of its init) or, with
+ * start 0, recording when it did. -ESRCH if the process is gone, -ESTALE if the pid now
+ * belongs to a process that started at another time: not the one the runtime meant. */
+int proc_pin(int proc_fd, pid_t pid, uint64_t start, ProcPin *ret);
+void proc_pin_release(ProcPin *p);
+
+/* Whether the pinned process still runs: 1 yes, 0 exited (a zombie counts as exited). */
+int proc_pin_alive(const ProcPin *p);
+
+/* Confirms, after reading /proc/<pid>/... files, that what was read was the pinned process:
+ * the pid was not reused in between. 0 if so, -ESRCH if it went away meanwhile. */
+int proc_pin_verify(const ProcPin *p, int proc_fd);
+
+/* SIGKILL through the pidfd. -ESRCH if it had exited already. */
+int proc_pin_kill(const ProcPin *p);
+
+/* Where a container's first process is in runc's start-up (see ../shared/RUNTIMES.md, and
+ * tests/fixtures/runc-init-*): the runtime's init still holding the runtime's own sets, the
+ * init parked at the exec fifo with the container's final sets before the entrypoint runs, or
+ * the entrypoint running. */
+typedef enum InitStage {
+        INIT_STAGE_RUNTIME,   /* "runc:[2:INIT]", sets not final yet */
+        INIT_STAGE_PARKED,    /* "runc:[2:INIT]" blocked opening exec.fifo: final sets, no workload yet */
+        INIT_STAGE_WORKLOAD,  /* exec'd the container's entrypoint */
+} InitStage;
+
+const char *init_stage_to_string(InitStage s);
+
+/* Tells the stage from comm and wchan, as read from /proc/<pid>/stat and /proc/<pid>/wchan. */
+InitStage init_stage_from(const char *comm, const char *wchan);
+
+/* Reads both and tells the stage of the pinned process. */
+int proc_pin_init_stage(const ProcPin *p, int proc_fd, InitStage *ret);

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "capguard/proc-pin.h"
+#include "capguard/proc-stat.h"
+#include "check-util.h"
+
+static int proc_fd = -EBADF;
+
+static pid_t spawn(void) {
+        pid_t pid = fork();
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                pause();
+                _exit(0);
+        }
+        return pid;
+}
+
+START_TEST(test_pin_and_kill) {
+        ProcPin p = PROC_PIN_NULL, q = PROC_PIN_NULL;
+        pid_t pid = spawn();
+        int status;
+
+        ck_assert_int_eq(proc_pin(proc_fd, pid, 0, &p), 0);
+        ck_assert_int_eq(p.pid, pid);
+        ck_assert_uint_gt(p.start, 0);
+        ck_assert_int_eq(proc_pin_alive(&p), 1);
+        ck_assert_int_eq(proc_pin_verify(&p, proc_fd), 0);
+
+        /* the runtime's record of the start time must match, or it is another process */
+        ck_assert_int_eq(proc_pin(proc_fd, pid, p.start, &q), 0);
+        proc_pin_release(&q);
+        ck_assert_int_eq(proc_pin(proc_fd, pid, p.start + 1, &q), -ESTALE);
+        ck_assert_int_eq(q.pidfd, -EBADF);
+
+        ck_assert_int_eq(proc_pin_kill(&p), 0);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+        /* gone: it is neither alive, nor verifiable, nor can the signal go to anyone else */
+        ck_assert_int_eq(proc_pin_alive(&p), 0);
+        ck_assert_int_eq(proc_pin_verify(&p, proc_fd), -ESRCH);
+        ck_assert_int_eq(proc_pin_kill(&p), -ESRCH);
+        proc_pin_release(&p);
+        ck_assert_int_eq(proc_pin(proc_fd, pid, 0, &p), -ESRCH);
+}
+END_TEST
+
+START_TEST(test_zombie_is_gone) {
+        ProcPin p = PROC_PIN_NULL;
+        pid_t pid = fork();
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0)
+                _exit(0);
+        /* not reaped yet: a zombie has nothing left to judge or kill */
+        for (int i = 0; i < 200; i++) {
+                char path[32];
+                ProcStat st;
+
+                (void) snprintf(path, sizeof path, "%d/stat", (int) pid);
+                if (proc_stat_read_at(proc_fd, path, &st) == 0 && st.state == 'Z')
+                        break;
+                usleep(1000);
+        }
+        ck_assert_int_eq(proc_pin(proc_fd, pid, 0, &p), -ESRCH);
+        waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_init_stage) {
+        ck_assert_int_eq(init_stage_from("runc:[2:INIT]", "futex_wait_queue"), INIT_STAGE_RUNTIME);
+        ck_assert_int_eq(init_stage_from("runc:[2:INIT]", "0"), INIT_STAGE_RUNTIME);
+        ck_assert_int_eq(init_stage_from("runc:[2:INIT]", "wait_for_partner"), INIT_STAGE_PARKED);
+        ck_assert_int_eq(init_stage_from("sleep", "hrtimer_nanosleep"), INIT_STAGE_WORKLOAD);
+        ck_assert_int_eq(init_stage_from("sleep", "wait_for_partner"), INIT_STAGE_WORKLOAD);
+        ck_assert_int_eq(init_stage_from("crun", "wait_for_partner"), INIT_STAGE_PARKED);
+        ck_assert_str_eq(init_stage_to_string(INIT_STAGE_PARKED), "parked");
+}
+END_TEST
+
+START_TEST(test_init_stage_live) {
+        /* a process of ours is, as far as capguard can tell, a workload */
+        ProcPin p = PROC_PIN_NULL;
+        InitStage s = INIT_STAGE_RUNTIME;
+        pid_t pid = spawn();
+
+        ck_assert_int_eq(proc_pin(proc_fd, pid, 0, &p), 0);
+        ck_assert_int_eq(proc_pin_init_stage(&p, proc_fd, &s), 0);
+        ck_assert_int_eq(s, INIT_STAGE_WORKLOAD);
+        ck_assert_int_eq(proc_pin_kill(&p), 0);
+        waitpid(pid, NULL, 0);
+        ck_assert_int_eq(proc_pin_init_stage(&p, proc_fd, &s), -ESRCH);
+        proc_pin_release(&p);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("proc-pin");
+        TCase *tc = tcase_create("pin");
+
+        proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        tcase_add_test(tc, test_pin_and_kill);
+        tcase_add_test(tc, test_zombie_is_gone);
+        tcase_add_test(tc, test_init_stage);
+        tcase_add_test(tc, test_init_stage_live);
+        suite_add_tcase(s, tc);
+        return run_suite(s);
+}
