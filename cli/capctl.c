@@ -12,6 +12,7 @@ static const Verb verbs[] = {
         { "decode", "[--json] MASK|NAMES...", "Name the capabilities in masks, and what each allows", verb_decode },
         { "scan", "[--containers-only] [--json]", "Show every process's capability sets, by container", verb_scan },
         { "policy", "validate|load|list|show|test ...", "Check, load and try out node policy", verb_policy },
+        { "events", "[--json] [--limit N]", "List the verdicts capguardd recorded, newest last", verb_events },
 };
 
 static void help(FILE *f) {

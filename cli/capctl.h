@@ -28,6 +28,7 @@ typedef struct Verb {
 int verb_decode(int argc, char *argv[]);
 int verb_scan(int argc, char *argv[]);
 int verb_policy(int argc, char *argv[]);
+int verb_events(int argc, char *argv[]);
 
 /* "capctl VERB: message" on stderr, one line. Returns CAPCTL_EXIT_ERROR. */
 int cli_error(const char *verb, const char *format, ...) _printf_(2, 3);

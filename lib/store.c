@@ -23,6 +23,59 @@ static const char *const migrations[] = {
         ");"
         /* at most one active version, enforced by the database itself */
         "CREATE UNIQUE INDEX policy_versions_active ON policy_versions (active) WHERE active = 1;",
+
+        /* 1 -> 2: containers and one event per verdict (capguardd). Times are usec since the
+         * epoch, UTC; capability masks are the kernel's uint64 stored through an int64 cast. */
+        "CREATE TABLE containers ("
+        "  id INTEGER PRIMARY KEY,"
+        /* the incarnation's key: '' rather than NULL for an absent part, since UNIQUE
+         * treats every NULL as distinct */
+        "  runtime TEXT NOT NULL,"
+        "  runtime_namespace TEXT NOT NULL,"
+        "  container_id TEXT NOT NULL,"
+        "  pid_start INTEGER NOT NULL,"              /* clock ticks after boot, /proc/<pid>/stat */
+        "  pid INTEGER NOT NULL,"
+        "  k8s_namespace TEXT,"                      /* NULL where unknown */
+        "  pod TEXT,"
+        "  container TEXT,"
+        "  image TEXT,"
+        "  sandbox INTEGER NOT NULL DEFAULT 0 CHECK (sandbox IN (0, 1)),"
+        "  first_seen INTEGER NOT NULL,"
+        "  exited INTEGER,"                          /* NULL while live */
+        "  UNIQUE (runtime, runtime_namespace, container_id, pid_start)"
+        ");"
+        /* startup reconciliation reads the live ones; most rows have long exited */
+        "CREATE INDEX containers_live ON containers (first_seen) WHERE exited IS NULL;"
+        "CREATE TABLE events ("
+        "  id INTEGER PRIMARY KEY,"
+        "  time INTEGER NOT NULL,"
+        "  container INTEGER NOT NULL REFERENCES containers (id),"
+        "  pid INTEGER NOT NULL,"
+        "  uid INTEGER NOT NULL,"
+        "  cap_inh INTEGER NOT NULL,"
+        "  cap_prm INTEGER NOT NULL,"
+        "  cap_eff INTEGER NOT NULL,"
+        "  cap_bnd INTEGER NOT NULL,"
+        "  cap_amb INTEGER NOT NULL,"
+        "  no_new_privs INTEGER CHECK (no_new_privs IN (0, 1)),"  /* NULL where unknown */
+        "  seccomp INTEGER CHECK (seccomp >= 0),"                /* NULL where unknown */
+        "  verdict TEXT NOT NULL CHECK (verdict IN ('ok', 'violation', 'unknown')),"
+        "  rule TEXT,"
+        /* not a foreign key: a verdict is kept whatever became of its policy */
+        "  policy_version INTEGER NOT NULL,"         /* 0: no policy was active */
+        "  excess_inh INTEGER NOT NULL,"
+        "  excess_prm INTEGER NOT NULL,"
+        "  excess_eff INTEGER NOT NULL,"
+        "  excess_bnd INTEGER NOT NULL,"
+        "  excess_amb INTEGER NOT NULL,"
+        "  reasons TEXT NOT NULL,"                   /* a JSON array of strings */
+        "  action TEXT NOT NULL CHECK (action IN ('none', 'audit', 'would-kill', 'killed', 'kill-failed')),"
+        "  action_detail TEXT"
+        ");"
+        "CREATE INDEX events_time ON events (time);"
+        /* also answers "judged under this policy version already?" after a restart */
+        "CREATE INDEX events_container ON events (container, policy_version);"
+        "CREATE INDEX events_verdict_time ON events (verdict, time);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

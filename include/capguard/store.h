@@ -5,14 +5,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capguard/event.h"
 #include "capguard/macro.h"
+#include "capguard/runtime.h"
 #include "capguard/sha256.h"
 
-/* The node's source of truth: every policy version (and, from capguardd on, containers and
- * verdicts) in one SQLite database. */
+/* The node's source of truth: every policy version, every container capguardd saw and every
+ * verdict it took, in one SQLite database. */
 
 #define STORE_DEFAULT_PATH "/var/lib/capguard/capguard.db"
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct Store Store;
 
@@ -59,3 +61,51 @@ int store_policy_get(Store *s, unsigned version, StorePolicy *ret);
 
 /* Every version, oldest first, without the YAML text. A negative return from func stops. */
 int store_policy_list(Store *s, int (*func)(const StorePolicy *p, void *userdata), void *userdata);
+
+/* History: one row per container incarnation, keyed by (runtime, runtime_namespace,
+ * container_id, pid_start) — a restarted container with the same id is a new incarnation —
+ * and one event per verdict. All writers return -EROFS on a read-only store, and -EBUSY or
+ * -ENOSPC when the database is locked or the disk is full: nothing is written then, and the
+ * caller keeps the event to try again. */
+
+/* Records e in one transaction: creates the container row, or fills in the metadata
+ * (k8s_namespace, pod, container, image, sandbox) it lacked, then adds the event. e->id is
+ * ignored; *ret_id (if given) is the new event's id. -EINVAL if e has no container id or an
+ * out-of-range verdict or action. */
+int store_event_add(Store *s, const Event *e, int64_t *ret_id);
+
+/* 1 if this incarnation already has a verdict under policy_version, 0 if not: a restarted
+ * daemon does not judge it twice. runtime_namespace NULL where the runtime has none. */
+/* store_event_add() for n events in one transaction, all or none; sets each one's id. */
+int store_events_add(Store *s, Event *const *events, size_t n);
+
+int store_event_exists(Store *s, Runtime runtime, const char *runtime_namespace, const char *container_id,
+                       uint64_t pid_start, unsigned policy_version);
+
+/* Marks the incarnation as exited at time_usec. -ENOENT if there is no such row still live. */
+int store_container_exited(Store *s, Runtime runtime, const char *runtime_namespace, const char *container_id,
+                           uint64_t pid_start, int64_t time_usec);
+
+typedef struct StoreContainer {
+        Runtime runtime;          /* _RUNTIME_INVALID where it was unknown */
+        char *runtime_namespace;  /* NULL where the runtime has none */
+        char *container_id;
+        pid_t pid;
+        uint64_t pid_start;
+        int64_t first_seen_usec;
+} StoreContainer;
+
+/* Calls func for every incarnation not yet marked exited, oldest first. The rows are read
+ * before the first call, so func may write to the store (store_container_exited()). A
+ * negative return from func stops and is returned. */
+int store_containers_live(Store *s, int (*func)(const StoreContainer *c, void *userdata), void *userdata);
+
+typedef struct EventQuery {
+        size_t limit; /* the newest this many; 0 = all */
+} EventQuery;
+
+/* Calls func for each event that q selects (NULL selects all), oldest first: with a limit,
+ * the newest q->limit events, still oldest first. The Event is valid during the call only.
+ * func must not write to s: the query's read transaction is open while it runs. A negative
+ * return from func stops and is returned; -EBADMSG if a row is not what this build wrote. */
+int store_events_query(Store *s, const EventQuery *q, int (*func)(const Event *e, void *userdata), void *userdata);

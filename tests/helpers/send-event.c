@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* send-event: journals one Event built from the command line, as capguardd does with a verdict,
+ * so tests can put any bytes into its strings (they skip the cleaning capguardd's parsers do).
+ * Not a test itself: tests/integration/test-journal.sh runs it (SEND_EVENT).
+ *
+ *   send-event [--container-id ID] [--runtime R] [--runtime-namespace NS] [--k8s-namespace NS]
+ *              [--pod P] [--container C] [--image I] [--pid PID] [--uid UID]
+ *              [--cap SET=HEX]... [--excess SET=HEX]... [--no-new-privs 0|1] [--seccomp N]
+ *              [--verdict V] [--rule R] [--policy-version N] [--reason TEXT]...
+ *              [--action A] [--action-detail TEXT] [--print-line | --print-fields]
+ *
+ * SET is inh, prm, eff, bnd or amb. Exit status: 0 journaled (or printed); 2 journald could
+ * not be reached, and the entry went to stderr as journal_event_format_line() makes it, as
+ * capguardd does; 1 anything else. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capguard/journal-event.h"
+
+static const char *const set_names[_CAP_SET_MAX] = {
+        [CAP_SET_INHERITABLE] = "inh",
+        [CAP_SET_PERMITTED] = "prm",
+        [CAP_SET_EFFECTIVE] = "eff",
+        [CAP_SET_BOUNDING] = "bnd",
+        [CAP_SET_AMBIENT] = "amb",
+};
+
+static int fail(const char *what, const char *arg) {
+        fprintf(stderr, "send-event: %s: %s\n", what, arg);
+        return EXIT_FAILURE;
+}
+
+static bool set_string(char **p, const char *s) {
+        free(*p);
+        *p = strdup(s);
+        return *p != NULL;
+}
+
+static bool parse_set_mask(const char *arg, uint64_t masks[static _CAP_SET_MAX]) {
+        const char *eq = strchr(arg, '=');
+
+        if (!eq)
+                return false;
+        for (CapSet s = 0; s < _CAP_SET_MAX; s++)
+                if (strlen(set_names[s]) == (size_t) (eq - arg) && strncmp(arg, set_names[s], (size_t) (eq - arg)) == 0)
+                        return capability_mask_parse(eq + 1, &masks[s]) >= 0;
+        return false;
+}
+
+static bool parse_number(const char *arg, long long min, long long max, long long *ret) {
+        char *end;
+        long long v;
+
+        errno = 0;
+        v = strtoll(arg, &end, 10);
+        if (errno != 0 || end == arg || *end || v < min || v > max)
+                return false;
+        *ret = v;
+        return true;
+}
+
+int main(int argc, char *argv[]) {
+        enum {
+                ARG_CONTAINER_ID = 0x100, ARG_RUNTIME, ARG_RUNTIME_NAMESPACE, ARG_K8S_NAMESPACE, ARG_POD,
+                ARG_CONTAINER, ARG_IMAGE, ARG_PID, ARG_UID, ARG_CAP, ARG_EXCESS, ARG_NO_NEW_PRIVS,
+                ARG_SECCOMP, ARG_VERDICT, ARG_RULE, ARG_POLICY_VERSION, ARG_REASON, ARG_ACTION,
+                ARG_ACTION_DETAIL, ARG_PRINT_LINE, ARG_PRINT_FIELDS,
+        };
+        static const struct option options[] = {
+                { "container-id", required_argument, NULL, ARG_CONTAINER_ID },
+                { "runtime", required_argument, NULL, ARG_RUNTIME },
+                { "runtime-namespace", required_argument, NULL, ARG_RUNTIME_NAMESPACE },
+                { "k8s-namespace", required_argument, NULL, ARG_K8S_NAMESPACE },
+                { "pod", required_argument, NULL, ARG_POD },
+                { "container", required_argument, NULL, ARG_CONTAINER },
+                { "image", required_argument, NULL, ARG_IMAGE },
+                { "pid", required_argument, NULL, ARG_PID },
+                { "uid", required_argument, NULL, ARG_UID },
+                { "cap", required_argument, NULL, ARG_CAP },
+                { "excess", required_argument, NULL, ARG_EXCESS },
+                { "no-new-privs", required_argument, NULL, ARG_NO_NEW_PRIVS },
+                { "seccomp", required_argument, NULL, ARG_SECCOMP },
+                { "verdict", required_argument, NULL, ARG_VERDICT },
+                { "rule", required_argument, NULL, ARG_RULE },
+                { "policy-version", required_argument, NULL, ARG_POLICY_VERSION },
+                { "reason", required_argument, NULL, ARG_REASON },
+                { "action", required_argument, NULL, ARG_ACTION },
+                { "action-detail", required_argument, NULL, ARG_ACTION_DETAIL },
+                { "print-line", no_argument, NULL, ARG_PRINT_LINE },
+                { "print-fields", no_argument, NULL, ARG_PRINT_FIELDS },
+                {}
+        };
+        _cleanup_(event_done) Event e = {
+                .runtime = _RUNTIME_INVALID,
+                .no_new_privs = -1,
+                .seccomp = -1,
+                .verdict = EVENT_VERDICT_VIOLATION,
+                .action = EVENT_ACTION_AUDIT,
+        };
+        bool print_line = false, print_fields = false;
+        size_t n_reasons = 0;
+        long long v;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+                bool ok = true;
+
+                switch (c) {
+                case ARG_CONTAINER_ID:
+                        ok = set_string(&e.container_id, optarg);
+                        break;
+                case ARG_RUNTIME:
+                        e.runtime = runtime_from_string(optarg);
+                        ok = e.runtime >= 0;
+                        break;
+                case ARG_RUNTIME_NAMESPACE:
+                        ok = set_string(&e.runtime_namespace, optarg);
+                        break;
+                case ARG_K8S_NAMESPACE:
+                        ok = set_string(&e.k8s_namespace, optarg);
+                        break;
+                case ARG_POD:
+                        ok = set_string(&e.pod, optarg);
+                        break;
+                case ARG_CONTAINER:
+                        ok = set_string(&e.container, optarg);
+                        break;
+                case ARG_IMAGE:
+                        ok = set_string(&e.image, optarg);
+                        break;
+                case ARG_PID:
+                        ok = parse_number(optarg, 1, INT32_MAX, &v);
+                        e.pid = (pid_t) v;
+                        break;
+                case ARG_UID:
+                        ok = parse_number(optarg, 0, UINT32_MAX, &v);
+                        e.uid = (uint32_t) v;
+                        break;
+                case ARG_CAP:
+                        ok = parse_set_mask(optarg, e.caps.mask);
+                        break;
+                case ARG_EXCESS:
+                        ok = parse_set_mask(optarg, e.excess);
+                        break;
+                case ARG_NO_NEW_PRIVS:
+                        ok = parse_number(optarg, -1, 1, &v);
+                        e.no_new_privs = (int) v;
+                        break;
+                case ARG_SECCOMP:
+                        ok = parse_number(optarg, -1, 2, &v);
+                        e.seccomp = (int) v;
+                        break;
+                case ARG_VERDICT:
+                        e.verdict = event_verdict_from_string(optarg);
+                        ok = e.verdict >= 0;
+                        break;
+                case ARG_RULE:
+                        ok = set_string(&e.rule, optarg);
+                        break;
+                case ARG_POLICY_VERSION:
+                        ok = parse_number(optarg, 0, UINT32_MAX, &v);
+                        e.policy_version = (unsigned) v;
+                        break;
+                case ARG_REASON: {
+                        char **l = realloc(e.reasons, (n_reasons + 2) * sizeof *l);
+
+                        ok = l != NULL;
+                        if (l) {
+                                e.reasons = l;
+                                l[n_reasons] = strdup(optarg);
+                                l[n_reasons + 1] = NULL;
+                                ok = l[n_reasons++] != NULL;
+                        }
+                        break;
+                }
+                case ARG_ACTION:
+                        e.action = event_action_from_string(optarg);
+                        ok = e.action >= 0;
+                        break;
+                case ARG_ACTION_DETAIL:
+                        ok = set_string(&e.action_detail, optarg);
+                        break;
+                case ARG_PRINT_LINE:
+                        print_line = true;
+                        break;
+                case ARG_PRINT_FIELDS:
+                        print_fields = true;
+                        break;
+                default:
+                        return EXIT_FAILURE;
+                }
+                if (!ok)
+                        return fail("bad value", optarg);
+        }
+        if (optind < argc)
+                return fail("unexpected argument", argv[optind]);
+
+        if (print_fields) {
+                _cleanup_(journal_fields_done) JournalFields f = {};
+
+                r = journal_event_build(&e, &f);
+                if (r < 0)
+                        return fail("cannot build the entry", strerror(-r));
+                for (size_t i = 0; i < f.n; i++)
+                        printf("%s\n", (const char *) f.iov[i].iov_base);
+                return EXIT_SUCCESS;
+        }
+
+        if (!print_line) {
+                r = journal_event_send(&e);
+                if (r >= 0)
+                        return EXIT_SUCCESS;
+                if (r == -EINVAL || r == -ENOMEM)
+                        return fail("cannot build the entry", strerror(-r));
+                fprintf(stderr, "send-event: journald not reachable: %s\n", strerror(-r));
+        }
+
+        /* capguardd's fallback: the same entry, one line on stderr */
+        {
+                _cleanup_free_ char *line = NULL;
+
+                r = journal_event_format_line(&e, &line);
+                if (r < 0)
+                        return fail("cannot format the entry", strerror(-r));
+                fprintf(print_line ? stdout : stderr, "%s\n", line);
+        }
+        return print_line ? EXIT_SUCCESS : 2;
+}
