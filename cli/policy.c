@@ -174,7 +174,7 @@ static int policy_load(int argc, char *argv[]) {
         }
         printf("%s loaded as policy version %u\n", file, version);
 
-        r = daemon_signal(CAPGUARD_PID_FILE, SIGHUP, &pid);
+        r = daemon_signal(getenv("CAPGUARD_PID_FILE") ?: CAPGUARD_PID_FILE, SIGHUP, &pid);
         if (r >= 0)
                 printf("capguardd (pid %d) told to reload\n", (int) pid);
         else if (r == -ESRCH)

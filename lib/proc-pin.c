@@ -63,6 +63,8 @@ int proc_pin_alive(const ProcPin *p) {
         struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
         int r;
 
+        if (p->pidfd < 0)
+                return -EBADF;
         /* A pidfd polls readable once the process has exited. */
         r = poll(&pfd, 1, 0);
         if (r < 0)

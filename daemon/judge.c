@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <search.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capguard/container-meta.h"
+#include "capguard/proc-cgroup.h"
+#include "capguard/proc-scan.h"
+#include "capguard/proc-status.h"
+#include "capguard/runc-state.h"
+#include "log.h"
+#include "manager.h"
+
+/* How long a container's init may stay in the runtime's hands before we give up waiting for
+ * its final sets. runc takes milliseconds; this is for a runtime that hangs. */
+#define FINAL_SETS_TIMEOUT_USEC (10 * 1000 * 1000ULL)
+#define RETRY_FIRST_USEC 100ULL
+#define RETRY_MAX_USEC (5 * 1000ULL)
+
+static int tracked_compare(const void *a, const void *b) {
+        return strcmp(((const Tracked *) a)->key, ((const Tracked *) b)->key);
+}
+
+static char *make_key(Manager *m, WatchRoot *root, const char *ns, const char *id) {
+        char *key;
+
+        if (asprintf(&key, "%zu/%s/%s", (size_t) (root - m->watch_roots), ns, id) < 0)
+                return NULL;
+        return key;
+}
+
+Tracked *tracked_find(Manager *m, WatchRoot *root, const char *ns, const char *id) {
+        _cleanup_free_ char *key = make_key(m, root, ns, id);
+        Tracked k = { .key = key }, **found;
+
+        if (!key)
+                return NULL;
+        found = tfind(&k, &m->tracked, tracked_compare);
+        return found ? *found : NULL;
+}
+
+static void tracked_free(Tracked *t) {
+        sd_event_source_disable_unref(t->retry);
+        proc_pin_release(&t->pin);
+        free(t->key);
+        free(t->dir);
+        free(t);
+}
+
+int tracked_add(Manager *m, WatchRoot *root, const char *ns, const char *id, Tracked **ret) {
+        Tracked *t = calloc(1, sizeof *t);
+        int r;
+
+        if (!t)
+                return -ENOMEM;
+        t->pin = (ProcPin) PROC_PIN_NULL;
+        t->manager = m;
+        t->wd = -1;
+        t->root = root;
+        t->runtime = root->runtime == RUNTIME_CONTAINERD && streq(ns, "moby") ? RUNTIME_DOCKER : root->runtime;
+        (void) snprintf(t->ns, sizeof t->ns, "%s", ns);
+        (void) snprintf(t->id, sizeof t->id, "%s", id);
+        t->key = make_key(m, root, ns, id);
+        r = *ns ? asprintf(&t->dir, "%s/%s/%s", root->path, ns, id) : asprintf(&t->dir, "%s/%s", root->path, id);
+        if (r < 0 || !t->key || !tsearch(t, &m->tracked, tracked_compare)) {
+                tracked_free(t);
+                return -ENOMEM;
+        }
+        t->first_seen_usec = (int64_t) now_realtime_usec();
+        m->n_tracked++;
+        *ret = t;
+        return 0;
+}
+
+void tracked_gone(Manager *m, Tracked *t) {
+        Watch *w = t->wd >= 0 ? watch_find(m, t->wd) : NULL;
+
+        if (t->pin.pid > 0 && t->judged && m->store) {
+                int r = store_container_exited(m->store, t->runtime, t->ns, t->id, t->pin.start,
+                                               (int64_t) now_realtime_usec());
+
+                if (r < 0 && r != -ENOENT)
+                        log_warning_errno(r, "Failed to record that container %s exited, ignoring: %m", t->id);
+        }
+        if (w)
+                watch_remove(m, w);
+        (void) tdelete(t, &m->tracked, tracked_compare);
+        m->n_tracked--;
+        tracked_free(t);
+        manager_update_status(m, false);
+}
+
+static void free_node(void *p) {
+        tracked_free(p);
+}
+
+void tracked_free_all(Manager *m) {
+        tdestroy(m->tracked, free_node);
+        m->tracked = NULL;
+        m->n_tracked = 0;
+}
+
+static int strdup_or_null(const char *s, char **ret) {
+        if (!s || !*s) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int event_container(Event *e, const Tracked *t, const ContainerMeta *meta) {
+        e->runtime = t->runtime;
+        e->pid = t->pin.pid;
+        e->pid_start = t->pin.start;
+        e->policy_version = 0;
+        e->no_new_privs = -1;
+        e->seccomp = -1;
+        e->time_usec = (int64_t) now_realtime_usec();
+        if (strdup_or_null(t->id, &e->container_id) < 0 || strdup_or_null(t->ns, &e->runtime_namespace) < 0)
+                return -ENOMEM;
+        if (meta) {
+                e->sandbox = meta->sandbox;
+                if (strdup_or_null(meta->k8s_namespace, &e->k8s_namespace) < 0 ||
+                    strdup_or_null(meta->pod, &e->pod) < 0 ||
+                    strdup_or_null(meta->container ?: meta->name, &e->container) < 0 ||
+                    strdup_or_null(meta->image, &e->image) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Records that a container could not be judged, with what is known and why. Once. */
+static void record_unknown(Manager *m, Tracked *t, const char *format, ...) _printf_(3, 4);
+static void record_unknown(Manager *m, Tracked *t, const char *format, ...) {
+        Event e = {};
+        va_list ap;
+        char *reason = NULL;
+
+        if (t->failed)
+                return;
+        t->failed = true;
+
+        va_start(ap, format);
+        if (vasprintf(&reason, format, ap) < 0)
+                reason = NULL;
+        va_end(ap);
+
+        e.reasons = calloc(2, sizeof *e.reasons);
+        if (!reason || !e.reasons || event_container(&e, t, NULL) < 0) {
+                free(reason);
+                event_done(&e);
+                log_oom();
+                return;
+        }
+        e.reasons[0] = reason;
+        e.verdict = EVENT_VERDICT_UNKNOWN;
+        e.action = EVENT_ACTION_NONE;
+        e.policy_version = m->policy_version;
+        record_event(m, &e);
+}
+
+static int dup_reasons(char **in, char ***ret) {
+        size_t n = 0;
+        char **out;
+
+        while (in && in[n])
+                n++;
+        out = calloc(n + 1, sizeof *out);
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!(out[i] = strdup(in[i]))) {
+                        for (size_t j = 0; j < i; j++)
+                                free(out[j]);
+                        free(out);
+                        return -ENOMEM;
+                }
+        *ret = out;
+        return 0;
+}
+
+typedef struct KillRest {
+        Manager *m;
+        const Tracked *t;
+        unsigned killed;
+} KillRest;
+
+static int kill_rest_one(const ProcEntry *pe, void *userdata) {
+        KillRest *k = userdata;
+        ProcPin pin = PROC_PIN_NULL;
+        CgroupContainer again;
+        char path[32];
+
+        if (pe->container.match == CGROUP_MATCH_NONE || !streq(pe->container.id, k->t->id) ||
+            pe->status.pid == k->t->pin.pid)
+                return 0;
+        /* pin it, then make sure the pinned process is still in that container */
+        if (proc_pin(k->m->proc_fd, pe->status.pid, 0, &pin) < 0)
+                return 0;
+        (void) snprintf(path, sizeof path, "%d/cgroup", (int) pin.pid);
+        if (proc_cgroup_read_at(k->m->proc_fd, path, &again) > 0 && streq(again.id, k->t->id) &&
+            proc_pin_verify(&pin, k->m->proc_fd) >= 0 && proc_pin_kill(&pin) >= 0)
+                k->killed++;
+        proc_pin_release(&pin);
+        return 0;
+}
+
+static EventAction enforce(Manager *m, Tracked *t, const Verdict *v, char **ret_detail) {
+        int r;
+
+        if (!v->violation)
+                return EVENT_ACTION_NONE;
+        if (v->action != POLICY_ACTION_KILL)
+                return EVENT_ACTION_AUDIT;
+        if (m->dry_run)
+                return EVENT_ACTION_WOULD_KILL;
+
+        /* The init first: in a container with its own PID namespace that takes every process
+         * with it, and a container caught before `runc start` has no other. */
+        r = proc_pin_kill(&t->pin);
+        if (r < 0) {
+                if (asprintf(ret_detail, "SIGKILL to pid %d failed: %s", (int) t->pin.pid, strerror(-r)) < 0)
+                        *ret_detail = NULL;
+                return EVENT_ACTION_KILL_FAILED;
+        }
+
+        /* A container sharing the host's PID namespace keeps its other processes: find them. */
+        {
+                KillRest k = { .m = m, .t = t };
+
+                (void) proc_scan(m->proc_fd, &m->roots, kill_rest_one, &k, NULL);
+                if (k.killed > 0)
+                        log_info("Killed %u more processes of container %s", k.killed, t->id);
+        }
+        m->n_kills++;
+        return EVENT_ACTION_KILLED;
+}
+
+static void judge_now(Manager *m, Tracked *t) {
+        _cleanup_(container_meta_done) ContainerMeta meta = {};
+        ContainerFacts f;
+        ProcStatus st;
+        Verdict v = {};
+        Event e = {};
+        CgroupContainer cg;
+        char path[32], *detail = NULL;
+        int r;
+
+        (void) snprintf(path, sizeof path, "%d/status", (int) t->pin.pid);
+        r = proc_status_read_at(m->proc_fd, path, &st);
+        if (r >= 0)
+                r = proc_pin_verify(&t->pin, m->proc_fd);
+        if (r < 0)
+                return record_unknown(m, t, "its init (pid %d) could not be read: %s", (int) t->pin.pid, strerror(-r));
+
+        cg = (CgroupContainer) { .match = CGROUP_MATCH_CERTAIN, .runtime = t->runtime };
+        (void) snprintf(cg.id, sizeof cg.id, "%s", t->id);
+        (void) snprintf(cg.ns, sizeof cg.ns, "%s", t->ns);
+        (void) container_meta_load(m->root_fd, &cg, &meta, NULL);
+
+        f = (ContainerFacts) {
+                .id = t->id,
+                .runtime = runtime_to_string(t->runtime),
+                .runtime_namespace = t->ns,
+                .k8s_namespace = meta.k8s_namespace,
+                .pod = meta.pod,
+                .container = meta.container ?: meta.name,
+                .image = meta.image,
+                .sandbox = meta.sandbox,
+                .caps = st.caps,
+                .uid = st.uid[1],
+                .no_new_privs = st.no_new_privs,
+                .seccomp = st.seccomp,
+        };
+
+        if (event_container(&e, t, &meta) < 0)
+                goto oom;
+        e.uid = f.uid;
+        e.caps = f.caps;
+        e.no_new_privs = f.no_new_privs;
+        e.seccomp = f.seccomp;
+        e.policy_version = m->policy_version;
+
+        if (m->policy) {
+                r = policy_evaluate(m->policy, &f, m->node_bounding, &v);
+                if (r < 0) {
+                        event_done(&e);
+                        return record_unknown(m, t, "it could not be judged: %s", strerror(-r));
+                }
+        }
+
+        e.action = enforce(m, t, &v, &detail);
+        e.action_detail = detail;
+        e.verdict = v.violation ? EVENT_VERDICT_VIOLATION : EVENT_VERDICT_OK;
+        memcpy(e.excess, v.excess, sizeof e.excess);
+        if ((v.rule && !(e.rule = strdup(v.rule->name))) || dup_reasons(v.reasons, &e.reasons) < 0) {
+                verdict_done(&v);
+                goto oom;
+        }
+        verdict_done(&v);
+
+        t->judged = true;
+        t->judged_version = m->policy_version;
+        m->n_verdicts++;
+        if (e.verdict == EVENT_VERDICT_VIOLATION)
+                m->n_violations++;
+        record_event(m, &e);
+        manager_update_status(m, false);
+        return;
+
+oom:
+        event_done(&e);
+        log_oom();
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Tracked *t = userdata;
+
+        t->retry = sd_event_source_disable_unref(t->retry);
+        tracked_try(t->manager, t);
+        return 0;
+}
+
+static void schedule_retry(Manager *m, Tracked *t) {
+        uint64_t delay = RETRY_FIRST_USEC << (t->retries < 6 ? t->retries : 6);
+        int r;
+
+        if (delay > RETRY_MAX_USEC)
+                delay = RETRY_MAX_USEC;
+        t->retries++;
+        if (t->retry)
+                return;
+        /* accuracy 1 us: 0 would mean sd-event's default of 250 ms, far past `runc start` */
+        r = sd_event_add_time_relative(m->event, &t->retry, CLOCK_MONOTONIC, delay, 1, on_retry, t);
+        if (r < 0)
+                log_warning_errno(r, "Failed to schedule another look at container %s: %m", t->id);
+        else
+                (void) sd_event_source_set_description(t->retry, "final-sets");
+}
+
+/* A runtime on this machine that capguard cannot read the state of: say so once. */
+static bool state_supported(Manager *m, Tracked *t) {
+        if (t->root->runtime != RUNTIME_CRUN)
+                return true;
+        record_unknown(m, t, "crun's state file is not read by this capguard version");
+        return false;
+}
+
+static int pin_from_state(Manager *m, Tracked *t) {
+        _cleanup_runc_state_ RuncState st = {};
+        _cleanup_free_ char *path = NULL;
+        CgroupContainer cg;
+        char cpath[32];
+        int r;
+
+        if (asprintf(&path, "%s/%s", t->dir, t->root->state_file) < 0)
+                return log_oom();
+        r = runc_state_read_at(AT_FDCWD, path, &st);
+        if (r == -ENOENT)
+                return 0; /* not written yet: the watch tells us when */
+        if (r < 0) {
+                record_unknown(m, t, "its runtime state %s could not be read: %s", path, strerror(-r));
+                return r;
+        }
+        if (!streq(st.id, t->id)) {
+                record_unknown(m, t, "its runtime state %s names another container", path);
+                return -EBADMSG;
+        }
+
+        r = proc_pin(m->proc_fd, st.init_pid, st.init_start, &t->pin);
+        if (r >= 0) {
+                /* The cgroup tells CRI-O's and podman's containers apart from plain runc's. */
+                (void) snprintf(cpath, sizeof cpath, "%d/cgroup", (int) t->pin.pid);
+                if (proc_cgroup_read_at(m->proc_fd, cpath, &cg) > 0 && cg.match == CGROUP_MATCH_CERTAIN &&
+                    cg.runtime >= 0 && t->runtime == RUNTIME_RUNC)
+                        t->runtime = cg.runtime;
+        }
+
+        /* Judged before a restart under this very policy (or found dead then): nothing new. */
+        if (m->store && store_event_exists(m->store, t->runtime, t->ns, t->id, st.init_start, m->policy_version) > 0) {
+                t->judged = true;
+                t->judged_version = m->policy_version;
+                if (t->pin.pid <= 0)
+                        t->pin.start = st.init_start;
+                return 0;
+        }
+
+        /* what is known of it goes on record, under the identity runc gave it */
+        if (r < 0) {
+                t->pin.pid = st.init_pid;
+                t->pin.start = st.init_start;
+        }
+        if (r == -ESTALE) {
+                record_unknown(m, t, "pid %d is not its init: the process started at another time than runc recorded",
+                               (int) st.init_pid);
+                return r;
+        }
+        if (r < 0) {
+                record_unknown(m, t, "its init (pid %d) exited before it could be judged", (int) st.init_pid);
+                return r;
+        }
+
+        t->first_try_usec = now_monotonic_usec();
+        return 1;
+}
+
+void tracked_try(Manager *m, Tracked *t) {
+        InitStage stage;
+        int r;
+
+        if (t->failed || (t->judged && t->judged_version == m->policy_version))
+                return;
+
+        if (t->pin.pid <= 0) {
+                if (!state_supported(m, t))
+                        return;
+                r = pin_from_state(m, t);
+                if (r <= 0)
+                        return;
+        }
+
+        r = proc_pin_init_stage(&t->pin, m->proc_fd, &stage);
+        if (r < 0)
+                return record_unknown(m, t, "its init (pid %d) exited before its final sets could be read",
+                                      (int) t->pin.pid);
+
+        log_debug("Container %s: init %d %s after %llu us, try %u", t->id, (int) t->pin.pid, init_stage_to_string(stage),
+                  (unsigned long long) (now_monotonic_usec() - t->first_try_usec), t->retries);
+        if (stage == INIT_STAGE_RUNTIME) {
+                /* Still the runtime's own init with the runtime's sets (RUNTIMES.md, "the timing
+                 * trap"): a verdict now would judge runc, not the container. */
+                if (now_monotonic_usec() - t->first_try_usec > FINAL_SETS_TIMEOUT_USEC)
+                        return record_unknown(m, t, "its init (pid %d) did not reach the container's sets within %llu s",
+                                              (int) t->pin.pid, FINAL_SETS_TIMEOUT_USEC / 1000000);
+                return schedule_retry(m, t);
+        }
+
+        judge_now(m, t);
+}
+
+static void rejudge_node(const void *node, VISIT which, void *closure) {
+        Tracked *t = *(Tracked **) node;
+        Tracked ***list = closure;
+
+        if (which == postorder || which == leaf)
+                *(*list)++ = t;
+}
+
+void tracked_rejudge_all(Manager *m) {
+        _cleanup_free_ Tracked **all = calloc(m->n_tracked + 1, sizeof *all);
+        Tracked **p = all;
+
+        if (!all)
+                return (void) log_oom();
+        /* collect first: judging may remove containers from the tree */
+        twalk_r(m->tracked, rejudge_node, &p);
+        for (Tracked **i = all; i < p; i++) {
+                if ((*i)->pin.pidfd < 0) /* never pinned: read its state afresh */
+                        (*i)->pin = (ProcPin) PROC_PIN_NULL;
+                (*i)->failed = false;
+                tracked_try(m, *i);
+        }
+}

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <search.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capguard/fileio.h"
+#include "capguard/proc-status.h"
+#include "log.h"
+#include "manager.h"
+
+int manager_on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+uint64_t now_realtime_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+uint64_t now_monotonic_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+void manager_update_status(Manager *m, bool force) {
+        uint64_t now = now_monotonic_usec();
+
+        /* at most once a second: a burst of containers must not turn into a burst of notifies */
+        if (!force && now - m->last_status_usec < 1000000)
+                return;
+        m->last_status_usec = now;
+        (void) sd_notifyf(false,
+                          "STATUS=Policy version %u; %zu containers live; %llu verdicts, %llu violations, %llu kills%s",
+                          m->policy_version, m->n_tracked, (unsigned long long) m->n_verdicts,
+                          (unsigned long long) m->n_violations, (unsigned long long) m->n_kills,
+                          m->n_pending > 0 ? "; store unavailable, verdicts waiting" : "");
+}
+
+static int load_policy(Manager *m, const char *default_policy) {
+        _cleanup_(policy_freep) Policy *p = NULL;
+        StorePolicy sp = {};
+        PolicyError e = {};
+        int r;
+
+        r = store_policy_get(m->store, 0, &sp);
+        if (r == -ENOENT && default_policy) {
+                _cleanup_free_ char *text = NULL;
+                size_t len;
+                unsigned version;
+
+                r = read_operator_file(default_policy, POLICY_SIZE_MAX + 1, &text, &len);
+                if (r < 0)
+                        return log_error_errno(r, "No active policy, and the default %s cannot be read: %m", default_policy);
+                r = store_policy_add(m->store, text, len, default_policy, (int64_t) now_realtime_usec(), &version, NULL);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to store the default policy %s: %m", default_policy);
+                log_notice("No active policy: loaded %s as version %u", default_policy, version);
+                r = store_policy_get(m->store, 0, &sp);
+        }
+        if (r == -ENOENT) {
+                log_warning("No active policy: every container is recorded as compliant until one is loaded");
+                policy_free(m->policy);
+                m->policy = NULL;
+                m->policy_version = 0;
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the active policy from %s: %m", m->db_path);
+
+        if (sp.version == m->policy_version && m->policy) {
+                store_policy_done(&sp);
+                return 0;
+        }
+
+        r = policy_parse(sp.yaml, strlen(sp.yaml), &p, &e);
+        if (r < 0) {
+                log_error("Active policy version %u does not parse (%u:%u: %s); keeping version %u", sp.version, e.line,
+                          e.column, e.message, m->policy_version);
+                store_policy_done(&sp);
+                return -EINVAL;
+        }
+
+        policy_free(m->policy);
+        m->policy = TAKE_PTR(p);
+        m->policy_version = sp.version;
+        log_info("Policy version %u active (%zu rules)", sp.version, m->policy->n_rules);
+        store_policy_done(&sp);
+        return 1;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        (void) sd_notify(false, "RELOADING=1");
+        r = load_policy(m, NULL);
+        if (r > 0) {
+                /* a new version: every running container is judged again under it */
+                tracked_rejudge_all(m);
+        }
+        manager_update_status(m, true);
+        (void) sd_notify(false, "READY=1");
+        return 0;
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        log_info("Received SIG%s, exiting", si->ssi_signo == SIGTERM ? "TERM" : "INT");
+        (void) sd_notify(false, "STOPPING=1");
+        return sd_event_exit(m->event, 0);
+}
+
+static int write_pid_file(const char *path) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char buf[32];
+        int n;
+
+        if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+                return -ENOMEM;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        n = snprintf(buf, sizeof buf, "%d\n", (int) getpid());
+        if (write(fd, buf, (size_t) n) != n || fchmod(fd, 0644) < 0 || rename(tmp, path) < 0) {
+                int r = negative_errno();
+                (void) unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+static int reconcile_one(const StoreContainer *c, void *userdata) {
+        Manager *m = userdata;
+        ProcPin pin = PROC_PIN_NULL;
+        int r;
+
+        r = proc_pin(m->proc_fd, c->pid, c->pid_start, &pin);
+        proc_pin_release(&pin);
+        if (r != -ESRCH && r != -ESTALE)
+                return 0;
+        r = store_container_exited(m->store, c->runtime, c->runtime_namespace, c->container_id, c->pid_start,
+                                   (int64_t) now_realtime_usec());
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Failed to record that container %s exited, ignoring: %m", c->container_id);
+        return 0;
+}
+
+/* Containers that exited while capguardd was not running get their exit time now. */
+static void reconcile_exited(Manager *m) {
+        int r = store_containers_live(m->store, reconcile_one, m);
+
+        if (r < 0)
+                log_warning_errno(r, "Failed to reconcile the recorded containers, ignoring: %m");
+}
+
+int manager_new(const ManagerConfig *c, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ProcStatus init;
+        int r;
+
+        m = calloc(1, sizeof *m);
+        if (!m)
+                return log_oom();
+        m->inotify_fd = m->proc_fd = m->root_fd = -EBADF;
+        m->roots = (RuntimeRoots) RUNTIME_ROOTS_NULL;
+        m->dry_run = c->dry_run;
+
+        r = watch_roots_parse(c->watch, &m->watch_roots, &m->n_watch_roots);
+        if (r < 0)
+                return log_error_errno(r, "Invalid --watch: TYPE:DIR with TYPE runc, containerd or crun and DIR absolute");
+
+        m->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        m->root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (m->proc_fd < 0 || m->root_fd < 0)
+                return log_error_errno(-errno, "Failed to open /proc or /: %m");
+        r = runtime_roots_open(m->root_fd, &m->roots);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the runtimes' state directories: %m");
+
+        /* The node's own bounding set, PID 1's: not ours, which the unit narrows. */
+        r = proc_status_read_at(m->proc_fd, "1/status", &init);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the node's bounding set from /proc/1/status: %m");
+        m->node_bounding = init.caps.mask[CAP_SET_BOUNDING];
+
+        m->db_path = strdup(c->db_path);
+        if (!m->db_path)
+                return log_oom();
+        r = store_open(m->db_path, STORE_READ_WRITE, &m->store);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the database %s: %m", m->db_path);
+        /* the daemon must not stall behind a long capctl query: fail fast, retry later */
+        store_set_busy_timeout(m->store, 200);
+
+        r = load_policy(m, c->default_policy);
+        if (r < 0)
+                return r;
+
+        if (c->pid_file) {
+                m->pid_file = strdup(c->pid_file);
+                if (!m->pid_file)
+                        return log_oom();
+        }
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop: %m");
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+int manager_startup(Manager *m) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(-errno, "Failed to block signals: %m");
+
+        if ((r = sd_event_add_signal(m->event, &m->sigterm, SIGTERM, on_exit_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, &m->sigint, SIGINT, on_exit_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, &m->sighup, SIGHUP, on_sighup, m)) < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+
+        m->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (m->inotify_fd < 0)
+                return log_error_errno(-errno, "Failed to create an inotify instance: %m");
+        r = sd_event_add_io(m->event, &m->inotify_source, m->inotify_fd, EPOLLIN, manager_on_inotify, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch inotify: %m");
+        (void) sd_event_source_set_description(m->inotify_source, "inotify");
+        (void) sd_event_source_set_description(m->sighup, "sighup");
+
+        /* Only with WatchdogSec=: the loop pings at half the interval, and otherwise sleeps. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the watchdog, ignoring: %m");
+
+        /* Every container running now is judged (once per policy version), then we are ready. */
+        r = watch_setup(m);
+        if (r < 0)
+                return r;
+
+        reconcile_exited(m);
+
+        if (m->pid_file) {
+                r = write_pid_file(m->pid_file);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to write %s, ignoring: %m", m->pid_file);
+        }
+
+        log_info("Watching %zu runtime roots, %zu containers running, policy version %u%s", m->n_watch_roots,
+                 m->n_tracked, m->policy_version, m->dry_run ? ", dry run: nothing is killed" : "");
+        manager_update_status(m, true);
+        (void) sd_notify(false, "READY=1");
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        int r = sd_event_loop(m->event);
+
+        return r < 0 ? log_error_errno(r, "Event loop failed: %m") : 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+
+        tracked_free_all(m);
+        if (m->store)
+                record_flush(m);
+        record_free_pending(m);
+
+        sd_event_source_disable_unref(m->inotify_source);
+        sd_event_source_disable_unref(m->sigterm);
+        sd_event_source_disable_unref(m->sigint);
+        sd_event_source_disable_unref(m->sighup);
+        sd_event_source_disable_unref(m->store_retry);
+        sd_event_source_disable_unref(m->flush);
+        sd_event_unref(m->event);
+
+        tdestroy(m->watches, free_watch);
+        closep(&m->inotify_fd);
+        closep(&m->proc_fd);
+        closep(&m->root_fd);
+        runtime_roots_close(&m->roots);
+        watch_roots_free(m->watch_roots, m->n_watch_roots);
+        policy_free(m->policy);
+        store_close(m->store);
+        free(m->db_path);
+        if (m->pid_file)
+                (void) unlink(m->pid_file);
+        free(m->pid_file);
+        free(m);
+        return NULL;
+}

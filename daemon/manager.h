@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "capguard/container-resolve.h"
+#include "capguard/event.h"
+#include "capguard/policy.h"
+#include "capguard/proc-pin.h"
+#include "capguard/runtime.h"
+#include "capguard/store.h"
+
+/* How a runtime lays out its state: runc's root holds <id>/state.json, or <ns>/<id>/state.json
+ * where the runtime has namespaces (containerd's /run/containerd/runc, Docker's
+ * /run/docker/runtime-runc); crun's holds <id>/status. */
+typedef enum RootLayout {
+        ROOT_FLAT,
+        ROOT_NAMESPACED,
+} RootLayout;
+
+typedef struct WatchRoot {
+        char *path;
+        RootLayout layout;
+        Runtime runtime;  /* whose containers live here; containerd's "moby" namespace is Docker's */
+        const char *state_file; /* "state.json" (runc) or "status" (crun) */
+        int wd;           /* on path itself, -1 while it does not exist */
+        int ancestor_wd;  /* on the deepest existing ancestor while path does not exist */
+} WatchRoot;
+
+typedef enum WatchKind {
+        WATCH_ANCESTOR,   /* waiting for a root to appear */
+        WATCH_ROOT,       /* a root: children are containers, or namespaces */
+        WATCH_NAMESPACE,  /* a namespace dir of a namespaced root: children are containers */
+        WATCH_CONTAINER,  /* a container's state dir */
+} WatchKind;
+
+typedef struct Watch {
+        int wd;
+        WatchKind kind;
+        WatchRoot *root;
+        char *path;
+        struct Tracked *tracked; /* WATCH_CONTAINER */
+} Watch;
+
+/* A container capguardd has seen, from its state dir appearing until it goes away. */
+typedef struct Tracked {
+        struct Manager *manager;
+        char *key;        /* "<root index>/<ns>/<id>" */
+        WatchRoot *root;
+        char *dir;        /* its state dir */
+        char ns[RUNTIME_NAMESPACE_MAX + 1];
+        char id[CONTAINER_ID_MAX + 1];
+        Runtime runtime;
+        int wd;
+
+        ProcPin pin;                 /* its init, once the state file named it */
+        int64_t first_seen_usec;
+        uint64_t first_try_usec;     /* CLOCK_MONOTONIC, for the wait for final sets */
+        unsigned retries;
+        sd_event_source *retry;      /* waiting for the init to reach its final sets */
+        unsigned judged_version;     /* policy version of its last verdict; 0: none yet */
+        bool judged, failed;
+} Tracked;
+
+typedef struct Pending {
+        Event event;
+        struct Pending *next;
+} Pending;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_event_source *inotify_source, *sigterm, *sigint, *sighup, *store_retry;
+        int inotify_fd;
+        int proc_fd, root_fd;
+        RuntimeRoots roots;
+
+        WatchRoot *watch_roots;
+        size_t n_watch_roots;
+        void *watches;   /* tsearch tree of Watch, by wd */
+        void *tracked;   /* tsearch tree of Tracked, by key */
+        size_t n_tracked;
+
+        Store *store;
+        char *db_path;
+        Policy *policy;
+        unsigned policy_version;
+        uint64_t node_bounding;
+        bool dry_run;
+
+        /* verdicts the store could not take yet (locked, disk full): written when it recovers */
+        Pending *pending, *pending_tail;
+        size_t n_pending;
+        uint64_t store_retry_delay;
+        bool store_failing;
+        sd_event_source *flush;
+
+        uint64_t n_verdicts, n_violations, n_kills;
+        uint64_t last_status_usec;
+        char *pid_file;
+} Manager;
+
+typedef struct ManagerConfig {
+        const char *db_path;
+        const char *default_policy;  /* loaded when the store has no active policy */
+        const char *pid_file;
+        bool dry_run;
+        /* --watch TYPE:DIR; NULL for the defaults */
+        char **watch;
+} ManagerConfig;
+
+int manager_new(const ManagerConfig *c, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+int manager_startup(Manager *m);
+int manager_run(Manager *m);
+
+/* watch.c */
+int watch_roots_parse(char **specs, WatchRoot **ret, size_t *ret_n);
+void watch_roots_free(WatchRoot *roots, size_t n);
+int watch_setup(Manager *m);
+int watch_scan_all(Manager *m);
+int watch_add_container(Manager *m, WatchRoot *root, const char *ns, const char *id);
+Watch *watch_find(Manager *m, int wd);
+void watch_remove(Manager *m, Watch *w);
+void free_watch(void *w);
+
+/* judge.c */
+int tracked_add(Manager *m, WatchRoot *root, const char *ns, const char *id, Tracked **ret);
+Tracked *tracked_find(Manager *m, WatchRoot *root, const char *ns, const char *id);
+void tracked_gone(Manager *m, Tracked *t);
+void tracked_free_all(Manager *m);
+void tracked_try(Manager *m, Tracked *t);
+void tracked_rejudge_all(Manager *m);
+
+/* record.c */
+void record_event(Manager *m, Event *e);   /* takes ownership of *e */
+void record_flush(Manager *m);
+void record_free_pending(Manager *m);
+
+/* manager.c */
+uint64_t now_realtime_usec(void);
+uint64_t now_monotonic_usec(void);
+void manager_update_status(Manager *m, bool force);

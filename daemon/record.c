@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capguard/journal-event.h"
+#include "log.h"
+#include "manager.h"
+
+/* Verdicts waiting for the store beyond this are dropped, oldest first, and said so: they
+ * are in the journal already, and the daemon's memory stays bounded. */
+#define PENDING_MAX 100000
+#define STORE_RETRY_FIRST_USEC (500 * 1000ULL)
+#define STORE_RETRY_MAX_USEC (30 * 1000 * 1000ULL)
+
+static void journal(const Event *e) {
+        _cleanup_free_ char *line = NULL;
+        int r;
+
+        r = journal_event_send(e);
+        if (r >= 0)
+                return;
+        /* No journald (a container, early boot): the same record on stderr, one line. */
+        if (journal_event_format_line(e, &line) >= 0)
+                fprintf(stderr, "%s\n", line);
+        else
+                log_oom();
+}
+
+static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void schedule_flush(Manager *m) {
+        int r;
+
+        if (m->store_retry_delay == 0)
+                m->store_retry_delay = STORE_RETRY_FIRST_USEC;
+        if (m->store_retry)
+                return;
+        r = sd_event_add_time_relative(m->event, &m->store_retry, CLOCK_MONOTONIC,
+                                       m->store_retry_delay ?: STORE_RETRY_FIRST_USEC, 0, on_store_retry, m);
+        if (r < 0)
+                log_error_errno(r, "Failed to schedule writing %zu verdicts to the store: %m", m->n_pending);
+        else
+                (void) sd_event_source_set_description(m->store_retry, "store-retry");
+        m->store_retry_delay = m->store_retry_delay * 2 > STORE_RETRY_MAX_USEC ? STORE_RETRY_MAX_USEC : m->store_retry_delay * 2;
+}
+
+static void enqueue(Manager *m, Event *e) {
+        Pending *p;
+
+        if (m->n_pending >= PENDING_MAX) {
+                Pending *old = m->pending;
+
+                m->pending = old->next;
+                if (!m->pending)
+                        m->pending_tail = NULL;
+                log_error("The store has been unavailable for %zu verdicts; dropping the verdict on container %s "
+                          "from the store (it is in the journal)",
+                          m->n_pending, strna(old->event.container_id));
+                event_done(&old->event);
+                free(old);
+                m->n_pending--;
+        }
+
+        p = calloc(1, sizeof *p);
+        if (!p) {
+                log_oom();
+                event_done(e);
+                return;
+        }
+        p->event = *e;
+        *e = (Event) {};
+        if (m->pending_tail)
+                m->pending_tail->next = p;
+        else
+                m->pending = p;
+        m->pending_tail = p;
+        m->n_pending++;
+}
+
+void record_flush(Manager *m) {
+        size_t written = 0;
+
+        while (m->pending) {
+                Pending *p = m->pending;
+                int r = store_event_add(m->store, &p->event, NULL);
+
+                if (r < 0) {
+                        log_debug("Store still unavailable (%s), %zu verdicts waiting", strerror(-r), m->n_pending);
+                        schedule_flush(m);
+                        return;
+                }
+                m->pending = p->next;
+                if (!m->pending)
+                        m->pending_tail = NULL;
+                event_done(&p->event);
+                free(p);
+                m->n_pending--;
+                written++;
+        }
+        if (written > 0)
+                log_notice("The store is back: %zu waiting verdicts written", written);
+        m->store_retry_delay = STORE_RETRY_FIRST_USEC;
+}
+
+static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->store_retry = sd_event_source_disable_unref(m->store_retry);
+        record_flush(m);
+        return 0;
+}
+
+void record_event(Manager *m, Event *e) {
+        int r;
+
+        journal(e);
+
+        if (!m->store) {
+                event_done(e);
+                return;
+        }
+
+        /* In order: while older verdicts wait, this one waits behind them. */
+        if (!m->pending) {
+                r = store_event_add(m->store, e, NULL);
+                if (r >= 0) {
+                        event_done(e);
+                        return;
+                }
+                log_warning_errno(r, "Failed to store the verdict on container %s, keeping it until the store recovers: %m",
+                                  strna(e->container_id));
+        }
+        enqueue(m, e);
+        schedule_flush(m);
+}
+
+void record_free_pending(Manager *m) {
+        while (m->pending) {
+                Pending *p = m->pending;
+
+                m->pending = p->next;
+                event_done(&p->event);
+                free(p);
+        }
+        m->pending_tail = NULL;
+        if (m->n_pending > 0)
+                log_error("Exiting with %zu verdicts not yet in the store (they are in the journal)", m->n_pending);
+        m->n_pending = 0;
+}

@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# capguardd on real containerd (with Kubernetes annotations), Docker and runc: verdicts from
+# the containers' final sets, kills before the entrypoint writes a byte, journal entries
+# read back field by field, history rows, restart without duplicates, reload, dry run.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../stack/lib.sh
+source "$CAPGUARD_SOURCE_ROOT/tests/stack/lib.sh"
+
+[[ $EUID -eq 0 ]] || tap_skip_all "needs root"
+stack_require journald containerd docker runc
+command -v jq >/dev/null || tap_skip_all "jq is not installed"
+command -v sqlite3 >/dev/null || tap_skip_all "sqlite3 is not installed"
+
+CAPGUARDD=${CAPGUARDD:?the capguardd binary}
+work=$(mktemp -d)
+cleanup_add rm -rf "$work"
+mkdir -p "$work/out"
+chmod 0777 "$work/out"
+export CAPGUARD_DB=$work/capguard.db
+export CAPGUARD_PID_FILE=$work/capguardd.pid  # where capctl policy load finds the daemon
+daemon_pid=""
+
+cat >"$work/policy.yaml" <<'YAML'
+version: 1
+defaults:
+  action: audit
+rules:
+  - name: kill-extra
+    match:
+      container: ["*killme*"]
+    capabilities:
+      profile: docker-default
+    action: kill
+  - name: kill-extra-ctr
+    match:
+      container_id: ["*killme*"]
+    capabilities:
+      profile: docker-default
+    action: kill
+  - name: baseline
+    match: {}
+    capabilities:
+      profile: docker-default
+YAML
+
+start_daemon() { # start_daemon [ARGS...]
+        "$CAPGUARDD" --db "$CAPGUARD_DB" --pid-file "$CAPGUARD_PID_FILE" \
+                --default-policy "$work/policy.yaml" "$@" >>"$work/daemon.log" 2>&1 &
+        daemon_pid=$!
+        # ready once it has written its pid file (after the first full scan)
+        for _ in $(seq 100); do
+                [[ -s $work/capguardd.pid ]] && return 0
+                kill -0 "$daemon_pid" 2>/dev/null || break
+                sleep 0.05
+        done
+        diag "capguardd did not start:" "$(tail -n 20 "$work/daemon.log")"
+        return 1
+}
+
+stop_daemon() {
+        [[ -n $daemon_pid ]] || return 0
+        kill -TERM "$daemon_pid" 2>/dev/null || true
+        wait "$daemon_pid" 2>/dev/null || true
+        daemon_pid=""
+}
+cleanup_add stop_daemon
+
+events_of() { # events_of CONTAINER_ID -> JSON lines
+        "$CAPCTL" events --json 2>/dev/null | jq -c --arg id "$1" 'select(.container_id == $id)' || true
+}
+
+wait_event() { # wait_event CONTAINER_ID [COUNT]: until it has COUNT events (default 1)
+        local n=${2:-1}
+        for _ in $(seq 100); do
+                [[ $(events_of "$1" | wc -l) -ge $n ]] && return 0
+                sleep 0.05
+        done
+        return 1
+}
+
+wait_journal() { # wait_journal CONTAINER_ID -> the entries
+        local out
+        for _ in $(seq 60); do
+                out=$(journalctl -o json --no-pager "CAPGUARD_CONTAINER_ID=$1" 2>/dev/null || true)
+                [[ -n $out ]] && { printf '%s\n' "$out"; return 0; }
+                sleep 0.1
+        done
+        return 1
+}
+
+start_daemon || bail_out "capguardd did not start"
+ok "capguardd started and wrote its pid file"
+
+# --- verdicts from final sets: compliant containers are never flagged --------------------
+
+ok_name=$(stack_name ok)
+docker_run "$ok_name" -- sleep 1000 || bail_out "docker run failed"
+ok_id=$STACK_ID
+wait_event "$ok_id" || not_ok "no verdict for the compliant Docker container"
+is "$(events_of "$ok_id" | jq -r '[.verdict, .rule, .action] | join(" ")')" "ok baseline none" \
+        "docker default: compliant, judged on its final sets, not runc's"
+is "$(events_of "$ok_id" | jq -r '.cap_bnd | length')" 14 "docker default: the 14 default capabilities recorded"
+is "$("$DOCKER" inspect -f '{{.State.Running}}' "$ok_name")" true "the compliant container runs"
+
+rc=$(stack_name runc)
+runc_run "$rc" -- sleep 1000 || bail_out "runc run failed"
+wait_event "$rc" || not_ok "no verdict for the runc container"
+is "$(events_of "$rc" | jq -r '[.verdict, .runtime] | join(" ")')" "ok runc" "runc default: compliant"
+
+restr=$(stack_name restr)
+docker_run "$restr" --cap-drop ALL --cap-add NET_BIND_SERVICE --user 1000 -- sleep 1000 || bail_out "docker run failed"
+restr_id=$STACK_ID
+wait_event "$restr_id"
+is "$(events_of "$restr_id" | jq -r '[.verdict, .uid, (.cap_bnd | join(","))] | join(" ")')" "ok 1000 CAP_NET_BIND_SERVICE" \
+        "docker --cap-drop ALL --user 1000: compliant, uid 1000"
+
+# --- audit: a violation is recorded and journaled, the container left running -----------
+
+admin=$(stack_name admin)
+docker_run "$admin" --cap-add SYS_ADMIN -- sleep 1000 || bail_out "docker run failed"
+admin_id=$STACK_ID
+wait_event "$admin_id"
+ev=$(events_of "$admin_id")
+is "$(jq -r '[.verdict, .rule, .action] | join(" ")' <<<"$ev")" "violation baseline audit" "docker --cap-add SYS_ADMIN: violation, audit"
+is "$(jq -r '.excess | join(",")' <<<"$ev")" CAP_SYS_ADMIN "docker --cap-add SYS_ADMIN: SYS_ADMIN is the excess"
+check "event time is RFC 3339 UTC with microseconds" grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$' \
+        <<<"$(jq -r .time <<<"$ev")"
+is "$(jq -r .policy_version <<<"$ev")" 1 "event names the policy version"
+is "$("$DOCKER" inspect -f '{{.State.Running}}' "$admin")" true "an audited container keeps running"
+
+if j=$(wait_journal "$admin_id"); then
+        j=$(head -n 1 <<<"$j")
+        is "$(jq -r .PRIORITY <<<"$j")" 4 "journal: PRIORITY warning for a violation"
+        is "$(jq -r .CAPGUARD_RULE <<<"$j")" baseline "journal: CAPGUARD_RULE"
+        is "$(jq -r .CAPGUARD_EXCESS_CAPS <<<"$j")" CAP_SYS_ADMIN "journal: CAPGUARD_EXCESS_CAPS"
+        is "$(jq -r .CAPGUARD_CAP_EFF <<<"$j")" 00000000a82425fb "journal: CAPGUARD_CAP_EFF in hex"
+        is "$(jq -r .CAPGUARD_CAP_BND <<<"$j")" 00000000a82425fb "journal: CAPGUARD_CAP_BND in hex"
+        is "$(jq -r .CAPGUARD_RUNTIME <<<"$j")" docker "journal: CAPGUARD_RUNTIME"
+        is "$(jq -r .CAPGUARD_CONTAINER <<<"$j")" "$admin" "journal: CAPGUARD_CONTAINER (Docker's name)"
+        is "$(jq -r .CAPGUARD_IMAGE <<<"$j")" "$STACK_IMAGE" "journal: CAPGUARD_IMAGE"
+        is "$(jq -r .CAPGUARD_POLICY_VERSION <<<"$j")" 1 "journal: CAPGUARD_POLICY_VERSION"
+        is "$(jq -r .CAPGUARD_ACTION <<<"$j")" audit "journal: CAPGUARD_ACTION"
+        is "$(jq -r .OBJECT_PID <<<"$j")" "$(jq -r .pid <<<"$ev")" "journal: OBJECT_PID is the judged init"
+        check "journal: a MESSAGE_ID" grep -Eq '^[0-9a-f]{32}$' <<<"$(jq -r .MESSAGE_ID <<<"$j")"
+else
+        not_ok "journal: no entry for the violating container"
+fi
+
+# --- kill before the workload runs ----------------------------------------------------------
+
+kd=$(stack_name killme)
+"$DOCKER" run -d --name "$kd" --network none --cap-add SYS_ADMIN -v "$work/out:/out" "$STACK_IMAGE" \
+        sh -c "echo ran > /out/$kd; sleep 1000" >/dev/null 2>&1 || true
+cleanup_add "$DOCKER" rm -f "$kd"
+kd_id=$("$DOCKER" inspect -f '{{.Id}}' "$kd" 2>/dev/null || echo none)
+wait_event "$kd_id" || true
+ev=$(events_of "$kd_id")
+is "$(jq -r '[.verdict, .rule, .action] | join(" ")' <<<"$ev")" "violation kill-extra killed" "docker killme: killed"
+sleep 0.5
+is "$("$DOCKER" inspect -f '{{.State.Running}}' "$kd" 2>/dev/null)" false "docker killme: not running"
+check "docker killme: its entrypoint never wrote its marker" test ! -e "$work/out/$kd"
+if j=$(wait_journal "$kd_id"); then
+        is "$(head -n 1 <<<"$j" | jq -r .PRIORITY)" 2 "journal: PRIORITY crit for a kill"
+        is "$(head -n 1 <<<"$j" | jq -r .CAPGUARD_ACTION)" killed "journal: CAPGUARD_ACTION killed"
+else
+        not_ok "journal: no entry for the killed container"
+fi
+
+kc=$(stack_name killme-ctr)
+"$CTR" -n k8s.io run -d --cap-add CAP_SYS_ADMIN \
+        --annotation io.kubernetes.cri.container-type=container \
+        --annotation io.kubernetes.cri.sandbox-namespace=team-k --annotation io.kubernetes.cri.sandbox-name=bad-0 \
+        --annotation io.kubernetes.cri.container-name=bad \
+        --mount "type=bind,src=$work/out,dst=/out,options=rbind:rw" \
+        "$STACK_IMAGE" "$kc" sh -c "echo ran > /out/$kc; sleep 1000" >/dev/null 2>&1 || true
+cleanup_add _stack_ctr_rm k8s.io "$kc"
+wait_event "$kc" || true
+ev=$(events_of "$kc")
+is "$(jq -r '[.verdict, .rule, .action] | join(" ")' <<<"$ev")" "violation kill-extra-ctr killed" "containerd killme: killed"
+is "$(jq -r '[.k8s_namespace, .pod, .container] | join("/")' <<<"$ev")" "team-k/bad-0/bad" "containerd: Kubernetes metadata recorded"
+sleep 0.5
+check "containerd killme: its entrypoint never wrote its marker" test ! -e "$work/out/$kc"
+check "containerd killme: no task runs" bash -c "! '$CTR' -n k8s.io task ls | awk '\$1 == \"$kc\" && \$3 == \"RUNNING\"' | grep -q ."
+
+# --- restart: no duplicate verdicts; exits recorded ------------------------------------------
+
+before=$("$CAPCTL" events --json | wc -l)
+stop_daemon
+start_daemon || bail_out "capguardd did not restart"
+sleep 0.5
+is "$("$CAPCTL" events --json | wc -l)" "$before" "a restart under the same policy adds no verdicts"
+
+"$DOCKER" rm -f "$restr" >/dev/null
+for _ in $(seq 50); do
+        exited=$(sqlite3 "$CAPGUARD_DB" "SELECT exited IS NOT NULL FROM containers WHERE container_id = '$restr_id'")
+        [[ $exited == 1 ]] && break
+        sleep 0.1
+done
+is "$exited" 1 "a removed container gets its exit time"
+
+# --- reload: a new policy version re-judges what runs ----------------------------------------
+
+sed 's/profile: docker-default/profile: pss-baseline/' "$work/policy.yaml" >"$work/policy2.yaml"
+"$CAPCTL" policy load "$work/policy2.yaml" >"$work/load.out"
+check "policy load told the daemon" grep -q "capguardd (pid $daemon_pid) told to reload" "$work/load.out"
+wait_event "$ok_id" 2 || true
+is "$(events_of "$ok_id" | tail -n 1 | jq -r '[.policy_version, .verdict, (.excess | join(","))] | join(" ")')" \
+        "2 violation CAP_NET_RAW" "after reload the running container is judged under version 2"
+
+# --- dry run ---------------------------------------------------------------------------------------
+
+stop_daemon
+start_daemon --dry-run || bail_out "capguardd --dry-run did not start"
+dk=$(stack_name killme-dry)
+docker_run "$dk" --cap-add SYS_ADMIN -- sleep 1000 || bail_out "docker run failed"
+dk_id=$STACK_ID
+wait_event "$dk_id"
+is "$(events_of "$dk_id" | jq -r .action)" would-kill "--dry-run: would-kill"
+is "$("$DOCKER" inspect -f '{{.State.Running}}' "$dk")" true "--dry-run: the container runs"
+
+# --- a root that appears after the daemon started (containerd started late) ----------------
+
+stop_daemon
+late=$work/late
+start_daemon --watch "containerd:$late" || bail_out "capguardd --watch did not start"
+mkdir -p "$late/runc/default"
+lr=$(stack_name late)
+bundle=$work/bundle-$lr
+mkdir -p "$bundle" && cp -a "$(_stack_rootfs)" "$bundle/rootfs"
+"$RUNC" spec --bundle "$bundle"
+jq '.process.terminal = false | .process.args = ["sleep", "1000"]' "$bundle/config.json" >"$bundle/c" && mv "$bundle/c" "$bundle/config.json"
+"$RUNC" --root "$late/runc/default" run -d --bundle "$bundle" "$lr" >/dev/null 2>&1 </dev/null
+cleanup_add "$RUNC" --root "$late/runc/default" delete -f "$lr"
+wait_event "$lr" || true
+is "$(events_of "$lr" | jq -r '[.verdict, .runtime, .runtime_namespace] | join(" ")')" "ok containerd default" \
+        "a state root created after start is picked up"
+
+stop_daemon
+check "capguardd removed its pid file on exit" test ! -e "$work/capguardd.pid"
+check "no errors in the daemon log" bash -c "! grep -Ei 'assert|sanitizer|runtime error' '$work/daemon.log'"
+
+tap_done
