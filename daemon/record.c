@@ -13,6 +13,7 @@
 #define PENDING_MAX 100000
 #define STORE_RETRY_FIRST_USEC (500 * 1000ULL)
 #define STORE_RETRY_MAX_USEC (30 * 1000 * 1000ULL)
+#define FLUSH_BATCH 256
 
 static void journal(const Event *e) {
         _cleanup_free_ char *line = NULL;
@@ -79,29 +80,51 @@ static void enqueue(Manager *m, Event *e) {
         m->n_pending++;
 }
 
+/* Writes every waiting verdict, in order, in transactions of at most FLUSH_BATCH. */
 void record_flush(Manager *m) {
         size_t written = 0;
 
         while (m->pending) {
-                Pending *p = m->pending;
-                int r = store_event_add(m->store, &p->event, NULL);
+                Event *batch[FLUSH_BATCH];
+                size_t n = 0;
+                int r;
 
+                for (Pending *q = m->pending; q && n < FLUSH_BATCH; q = q->next)
+                        batch[n++] = &q->event;
+                r = store_events_add(m->store, batch, n);
                 if (r < 0) {
-                        log_debug("Store still unavailable (%s), %zu verdicts waiting", strerror(-r), m->n_pending);
+                        if (!m->store_failing)
+                                log_warning_errno(r, "Failed to store %zu verdicts, keeping them until the store recovers: %m",
+                                                  m->n_pending);
+                        m->store_failing = true;
                         schedule_flush(m);
                         return;
                 }
-                m->pending = p->next;
+                for (size_t i = 0; i < n; i++) {
+                        Pending *p = m->pending;
+
+                        m->pending = p->next;
+                        event_done(&p->event);
+                        free(p);
+                        m->n_pending--;
+                }
                 if (!m->pending)
                         m->pending_tail = NULL;
-                event_done(&p->event);
-                free(p);
-                m->n_pending--;
-                written++;
+                written += n;
         }
-        if (written > 0)
+        if (m->store_failing)
                 log_notice("The store is back: %zu waiting verdicts written", written);
+        m->store_failing = false;
         m->store_retry_delay = STORE_RETRY_FIRST_USEC;
+}
+
+static int on_flush(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        m->flush = sd_event_source_disable_unref(m->flush);
+        if (!m->store_retry) /* while the store fails, the retry timer paces the attempts */
+                record_flush(m);
+        return 0;
 }
 
 static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -115,6 +138,8 @@ static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 void record_event(Manager *m, Event *e) {
         int r;
 
+        /* The journal at once; the store once this turn of the event loop is done, so that a
+         * burst of containers costs one transaction, not one each. */
         journal(e);
 
         if (!m->store) {
@@ -122,18 +147,15 @@ void record_event(Manager *m, Event *e) {
                 return;
         }
 
-        /* In order: while older verdicts wait, this one waits behind them. */
-        if (!m->pending) {
-                r = store_event_add(m->store, e, NULL);
-                if (r >= 0) {
-                        event_done(e);
-                        return;
-                }
-                log_warning_errno(r, "Failed to store the verdict on container %s, keeping it until the store recovers: %m",
-                                  strna(e->container_id));
-        }
         enqueue(m, e);
-        schedule_flush(m);
+        if (m->flush || m->store_retry)
+                return;
+        r = sd_event_add_defer(m->event, &m->flush, on_flush, m);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to schedule the store write, writing now: %m");
+                record_flush(m);
+        } else
+                (void) sd_event_source_set_description(m->flush, "store-flush");
 }
 
 void record_free_pending(Manager *m) {

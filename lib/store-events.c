@@ -147,10 +147,10 @@ static int event_check(const Event *e) {
  * that was not there yet at the first verdict) fills in what was unknown, and never
  * overwrites what was recorded. */
 static int container_upsert(Store *s, const Event *e, int64_t *ret_id) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_reset_ sqlite3_stmt *st = NULL;
         int r;
 
-        r = store_prepare(s,
+        r = store_prepare_cached(s, STORE_STMT_CONTAINER_UPSERT,
                           "INSERT INTO containers (runtime, runtime_namespace, container_id, pid_start, pid, "
                           "                        k8s_namespace, pod, container, image, sandbox, first_seen) "
                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
@@ -186,10 +186,10 @@ static int container_upsert(Store *s, const Event *e, int64_t *ret_id) {
 }
 
 static int event_insert(Store *s, const Event *e, int64_t container, int64_t *ret_id) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_reset_ sqlite3_stmt *st = NULL;
         int r;
 
-        r = store_prepare(s,
+        r = store_prepare_cached(s, STORE_STMT_EVENT_INSERT,
                           "INSERT INTO events (time, container, pid, uid, "
                           "                    cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb, "
                           "                    no_new_privs, seccomp, verdict, rule, policy_version, "
@@ -296,13 +296,13 @@ int store_events_add(Store *s, Event *const *events, size_t n) {
 
 int store_event_exists(Store *s, Runtime runtime, const char *runtime_namespace, const char *container_id,
                        uint64_t pid_start, unsigned policy_version) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_reset_ sqlite3_stmt *st = NULL;
         int r;
 
         if (!s || !container_id)
                 return -EINVAL;
 
-        r = store_prepare(s,
+        r = store_prepare_cached(s, STORE_STMT_EVENT_EXISTS,
                           "SELECT 1 FROM containers c, events e "
                           "WHERE c.runtime = ?1 AND c.runtime_namespace = ?2 AND c.container_id = ?3 "
                           "  AND c.pid_start = ?4 AND e.container = c.id AND e.policy_version = ?5 "
@@ -322,7 +322,7 @@ int store_event_exists(Store *s, Runtime runtime, const char *runtime_namespace,
 
 int store_container_exited(Store *s, Runtime runtime, const char *runtime_namespace, const char *container_id,
                            uint64_t pid_start, int64_t time_usec) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_reset_ sqlite3_stmt *st = NULL;
         int r;
 
         if (!s || !container_id)
@@ -330,7 +330,7 @@ int store_container_exited(Store *s, Runtime runtime, const char *runtime_namesp
         if (s->mode != STORE_READ_WRITE)
                 return -EROFS;
 
-        r = store_prepare(s,
+        r = store_prepare_cached(s, STORE_STMT_CONTAINER_EXITED,
                           "UPDATE containers SET exited = ?5 "
                           "WHERE runtime = ?1 AND runtime_namespace = ?2 AND container_id = ?3 AND pid_start = ?4 "
                           "  AND exited IS NULL",

@@ -5,9 +5,20 @@
 
 #include "capguard/store.h"
 
+/* Statements the daemon runs for every verdict: prepared once and kept, since preparing
+ * (parsing the SQL) costs far more than running them. */
+typedef enum StoreStmt {
+        STORE_STMT_CONTAINER_UPSERT,
+        STORE_STMT_EVENT_INSERT,
+        STORE_STMT_EVENT_EXISTS,
+        STORE_STMT_CONTAINER_EXITED,
+        _STORE_STMT_MAX,
+} StoreStmt;
+
 struct Store {
         sqlite3 *db;
         StoreMode mode;
+        sqlite3_stmt *cached[_STORE_STMT_MAX];
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
@@ -18,6 +29,18 @@ int store_errno(int rc);
 
 /* Prepares sql (never built from data: values are bound). */
 int store_prepare(Store *s, const char *sql, sqlite3_stmt **ret);
+
+/* The kept statement id for sql, reset and unbound; borrowed: release with store_stmt_reset()
+ * (or _cleanup_stmt_reset_), never finalize. */
+int store_prepare_cached(Store *s, StoreStmt id, const char *sql, sqlite3_stmt **ret);
+
+static inline void store_stmt_resetp(sqlite3_stmt **st) {
+        if (*st) {
+                (void) sqlite3_reset(*st);
+                (void) sqlite3_clear_bindings(*st);
+        }
+}
+#define _cleanup_stmt_reset_ _cleanup_(store_stmt_resetp)
 
 /* Runs a statement that returns no rows. */
 int store_exec(Store *s, const char *sql);

@@ -116,6 +116,20 @@ int store_prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
         return store_errno(sqlite3_prepare_v2(s->db, sql, -1, ret, NULL));
 }
 
+int store_prepare_cached(Store *s, StoreStmt id, const char *sql, sqlite3_stmt **ret) {
+        int r;
+
+        if (id < 0 || id >= _STORE_STMT_MAX)
+                return -EINVAL;
+        if (!s->cached[id]) {
+                r = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->cached[id], NULL);
+                if (r != SQLITE_OK)
+                        return store_errno(r);
+        }
+        *ret = s->cached[id];
+        return 0;
+}
+
 int store_exec(Store *s, const char *sql) {
         return store_errno(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
 }
@@ -274,6 +288,8 @@ int store_open(const char *path, StoreMode mode, Store **ret) {
 Store *store_close(Store *s) {
         if (!s)
                 return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(s->cached); i++)
+                (void) sqlite3_finalize(s->cached[i]);
         /* sqlite3_close_v2() defers the close past any statement a caller leaked. */
         (void) sqlite3_close_v2(s->db);
         free(s);
