@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# capguardd and bad input: state files that are not JSON, symlinks, huge, or name a pid that is
+# gone or not the container's are recorded with the reason and the daemon goes on; a database
+# locked by a long query delays the history, never the journal, and loses nothing.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../stack/lib.sh
+source "$CAPGUARD_SOURCE_ROOT/tests/stack/lib.sh"
+
+[[ $EUID -eq 0 ]] || tap_skip_all "needs root"
+stack_require journald
+command -v jq >/dev/null || tap_skip_all "jq is not installed"
+command -v sqlite3 >/dev/null || tap_skip_all "sqlite3 is not installed"
+
+CAPGUARDD=${CAPGUARDD:?the capguardd binary}
+work=$(mktemp -d)
+cleanup_add rm -rf "$work"
+root=$work/root
+mkdir -p "$root"
+export CAPGUARD_DB=$work/capguard.db
+tag=$$-$RANDOM
+
+# host processes stand in for containers here: let them all pass
+printf 'version: 1\nrules:\n  - name: all\n    match: {}\n    allow: true\n' >"$work/policy.yaml"
+
+"$CAPGUARDD" --db "$CAPGUARD_DB" --pid-file "$work/pid" --default-policy "$work/policy.yaml" \
+        --watch "runc:$root" >"$work/daemon.log" 2>&1 &
+daemon=$!
+cleanup_add kill "$daemon"
+for _ in $(seq 100); do [[ -s $work/pid ]] && break; sleep 0.05; done
+check "capguardd started" test -s "$work/pid"
+
+start_of() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat"; }
+
+state() { # state ID PID START -> a runc-style state.json on stdout
+        jq -cn --arg id "$1" --argjson pid "$2" --argjson start "$3" --arg b "$root/$1" \
+                '{id: $id, init_process_pid: $pid, init_process_start: $start,
+                  created: "2026-11-28T12:00:00Z", config: {labels: ["bundle=" + $b]}}'
+}
+
+put() { # put ID CONTENT: the state file written aside, then renamed in, as runc does
+        mkdir -p "$root/$1"
+        printf '%s' "$2" >"$root/$1/state.json.tmp"
+        mv "$root/$1/state.json.tmp" "$root/$1/state.json"
+}
+
+reason_of() { # reason_of ID -> the verdict and first reason, once recorded
+        local got=""
+        for _ in $(seq 60); do
+                got=$("$CAPCTL" events --json 2>/dev/null |
+                        jq -r --arg id "$1" 'select(.container_id == $id) | "\(.verdict): \(.reasons[0] // "")"' || true)
+                [[ -n $got ]] && break
+                sleep 0.05
+        done
+        printf '%s\n' "$got"
+}
+
+sleep 1000 &
+live=$!
+cleanup_add kill "$live"
+
+# not JSON
+put "garbage-$tag" '{"id": "garbage-'"$tag"'", "init_process_pid": '
+check "a truncated state file: unknown, with the reason" grep -q "^unknown: its runtime state .* could not be read" <<<"$(reason_of "garbage-$tag")"
+
+# a symlink where the state file should be
+mkdir -p "$root/link-$tag"
+state "link-$tag" "$live" "$(start_of "$live")" >"$work/elsewhere.json"
+ln -s "$work/elsewhere.json" "$root/link-$tag/state.json"
+check "a symlinked state file is not followed" grep -q "^unknown: its runtime state .* could not be read: Too many levels of symbolic links" \
+        <<<"$(reason_of "link-$tag")"
+
+# huge
+mkdir -p "$root/huge-$tag"
+head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$root/huge-$tag/state.json.tmp"
+mv "$root/huge-$tag/state.json.tmp" "$root/huge-$tag/state.json"
+check "a huge state file: unknown, File too large" grep -q "^unknown: .*File too large" <<<"$(reason_of "huge-$tag")"
+
+# a pid that is gone
+sleep 1000 &
+gone=$!
+gone_start=$(start_of "$gone")
+kill "$gone"
+wait "$gone" 2>/dev/null || true
+put "gone-$tag" "$(state "gone-$tag" "$gone" "$gone_start")"
+check "a pid that has exited: unknown, with the reason" grep -q "^unknown: its init (pid $gone) exited before it could be judged" \
+        <<<"$(reason_of "gone-$tag")"
+
+# a pid that is not the container's: right pid, another start time
+put "stale-$tag" "$(state "stale-$tag" "$live" 12345)"
+check "a pid that started at another time: not taken for the init" grep -q "^unknown: pid $live is not its init" \
+        <<<"$(reason_of "stale-$tag")"
+
+# ... and the daemon goes on: a good one after all that
+put "good-$tag" "$(state "good-$tag" "$live" "$(start_of "$live")")"
+is "$(reason_of "good-$tag" | cut -d: -f1)" ok "after bad input, the next container is judged"
+check "capguardd still runs" kill -0 "$daemon"
+
+# a database locked by a long query: the journal at once, the store once it is free
+sleep 1000 &
+locked_pid=$!
+cleanup_add kill "$locked_pid"
+( sqlite3 "$CAPGUARD_DB" <<SQL
+.timeout 100
+BEGIN EXCLUSIVE;
+SELECT 'locked';
+.shell sleep 3
+COMMIT;
+SQL
+) >/dev/null 2>&1 &
+lock=$!
+sleep 0.5
+put "locked-$tag" "$(state "locked-$tag" "$locked_pid" "$(start_of "$locked_pid")")"
+journal=""
+for _ in $(seq 20); do
+        journal=$(journalctl -o json --no-pager "CAPGUARD_CONTAINER_ID=locked-$tag" 2>/dev/null || true)
+        [[ -n $journal ]] && break
+        sleep 0.1
+done
+check "while the database is locked, the verdict reaches the journal" test -n "$journal"
+wait "$lock" 2>/dev/null || true
+is "$(reason_of "locked-$tag" | cut -d: -f1)" ok "once the lock is gone, the verdict is in the database"
+check "the daemon said it kept the verdict" grep -q "keeping them until the store recovers" "$work/daemon.log"
+
+tap_done
