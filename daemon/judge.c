@@ -381,8 +381,11 @@ static int pin_from_state(Manager *m, Tracked *t) {
                         t->runtime = cg.runtime;
         }
 
-        /* Judged before a restart under this very policy (or found dead then): nothing new. */
-        if (m->store && store_event_exists(m->store, t->runtime, t->ns, t->id, st.init_start, m->policy_version) > 0) {
+        /* Judged before a restart under this very policy (or found dead then): nothing new.
+         * Only a container that was there at start can have been: one whose state appeared
+         * since is new, and a burst of them needs no query each. */
+        if (m->store && !m->started &&
+            store_event_exists(m->store, t->runtime, t->ns, t->id, st.init_start, m->policy_version) > 0) {
                 t->judged = true;
                 t->judged_version = m->policy_version;
                 if (t->pin.pid <= 0)

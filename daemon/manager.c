@@ -268,6 +268,7 @@ int manager_startup(Manager *m) {
 
         log_info("Watching %zu runtime roots, %zu containers running, policy version %u%s", m->n_watch_roots,
                  m->n_tracked, m->policy_version, m->dry_run ? ", dry run: nothing is killed" : "");
+        m->started = true;
         manager_update_status(m, true);
         (void) sd_notify(false, "READY=1");
         return 0;

@@ -88,6 +88,7 @@ typedef struct Manager {
         unsigned policy_version;
         uint64_t node_bounding;
         bool dry_run;
+        bool started;    /* the first full scan is done */
 
         /* verdicts the store could not take yet (locked, disk full): written when it recovers */
         Pending *pending, *pending_tail;
