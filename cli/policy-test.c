@@ -18,20 +18,11 @@ typedef struct Judged {
 } Judged;
 
 static void facts_from(ContainerFacts *f, const ContainerProcs *c, const ContainerMeta *m) {
-        *f = (ContainerFacts) {
-                .id = c->cg.id,
-                .runtime = runtime_to_string(c->cg.runtime),
-                .runtime_namespace = c->cg.ns,
-                .k8s_namespace = m->k8s_namespace,
-                .pod = m->pod,
-                .container = m->container ?: m->name,
-                .image = m->image,
-                .sandbox = m->sandbox,
-                .caps = c->caps,
-                .uid = c->uid,
-                .no_new_privs = c->no_new_privs,
-                .seccomp = c->seccomp,
-        };
+        container_meta_facts(&c->cg, m, f);
+        f->caps = c->caps;
+        f->uid = c->uid;
+        f->no_new_privs = c->no_new_privs;
+        f->seccomp = c->seccomp;
 }
 
 static json_object *reasons_to_json(char **reasons) {

@@ -70,7 +70,7 @@ int tracked_add(Manager *m, WatchRoot *root, const char *ns, const char *id, Tra
                 tracked_free(t);
                 return -ENOMEM;
         }
-        t->first_seen_usec = (int64_t) now_realtime_usec();
+        t->first_seen_usec = (int64_t) now_usec(CLOCK_REALTIME);
         m->n_tracked++;
         *ret = t;
         return 0;
@@ -81,7 +81,7 @@ void tracked_gone(Manager *m, Tracked *t) {
 
         if (t->pin.pid > 0 && t->judged && m->store) {
                 int r = store_container_exited(m->store, t->runtime, t->ns, t->id, t->pin.start,
-                                               (int64_t) now_realtime_usec());
+                                               (int64_t) now_usec(CLOCK_REALTIME));
 
                 if (r < 0 && r != -ENOENT)
                         log_warning_errno(r, "Failed to record that container %s exited, ignoring: %m", t->id);
@@ -113,22 +113,22 @@ static int strdup_or_null(const char *s, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-static int event_container(Event *e, const Tracked *t, const ContainerMeta *meta) {
+static int event_container(Event *e, const Tracked *t, const ContainerFacts *f) {
         e->runtime = t->runtime;
         e->pid = t->pin.pid;
         e->pid_start = t->pin.start;
         e->policy_version = 0;
         e->no_new_privs = -1;
         e->seccomp = -1;
-        e->time_usec = (int64_t) now_realtime_usec();
+        e->time_usec = (int64_t) now_usec(CLOCK_REALTIME);
         if (strdup_or_null(t->id, &e->container_id) < 0 || strdup_or_null(t->ns, &e->runtime_namespace) < 0)
                 return -ENOMEM;
-        if (meta) {
-                e->sandbox = meta->sandbox;
-                if (strdup_or_null(meta->k8s_namespace, &e->k8s_namespace) < 0 ||
-                    strdup_or_null(meta->pod, &e->pod) < 0 ||
-                    strdup_or_null(meta->container ?: meta->name, &e->container) < 0 ||
-                    strdup_or_null(meta->image, &e->image) < 0)
+        if (f) {
+                e->sandbox = f->sandbox;
+                if (strdup_or_null(f->k8s_namespace, &e->k8s_namespace) < 0 ||
+                    strdup_or_null(f->pod, &e->pod) < 0 ||
+                    strdup_or_null(f->container, &e->container) < 0 ||
+                    strdup_or_null(f->image, &e->image) < 0)
                         return -ENOMEM;
         }
         return 0;
@@ -263,22 +263,13 @@ static void judge_now(Manager *m, Tracked *t) {
         (void) snprintf(cg.ns, sizeof cg.ns, "%s", t->ns);
         (void) container_meta_load(m->root_fd, &cg, &meta, NULL);
 
-        f = (ContainerFacts) {
-                .id = t->id,
-                .runtime = runtime_to_string(t->runtime),
-                .runtime_namespace = t->ns,
-                .k8s_namespace = meta.k8s_namespace,
-                .pod = meta.pod,
-                .container = meta.container ?: meta.name,
-                .image = meta.image,
-                .sandbox = meta.sandbox,
-                .caps = st.caps,
-                .uid = st.uid[1],
-                .no_new_privs = st.no_new_privs,
-                .seccomp = st.seccomp,
-        };
+        container_meta_facts(&cg, &meta, &f);
+        f.caps = st.caps;
+        f.uid = st.uid[1];
+        f.no_new_privs = st.no_new_privs;
+        f.seccomp = st.seccomp;
 
-        if (event_container(&e, t, &meta) < 0)
+        if (event_container(&e, t, &f) < 0)
                 goto oom;
         e.uid = f.uid;
         e.caps = f.caps;
@@ -408,7 +399,7 @@ static int pin_from_state(Manager *m, Tracked *t) {
                 return r;
         }
 
-        t->first_try_usec = now_monotonic_usec();
+        t->first_try_usec = now_usec(CLOCK_MONOTONIC);
         return 1;
 }
 
@@ -433,11 +424,11 @@ void tracked_try(Manager *m, Tracked *t) {
                                       (int) t->pin.pid);
 
         log_debug("Container %s: init %d %s after %llu us, try %u", t->id, (int) t->pin.pid, init_stage_to_string(stage),
-                  (unsigned long long) (now_monotonic_usec() - t->first_try_usec), t->retries);
+                  (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t->first_try_usec), t->retries);
         if (stage == INIT_STAGE_RUNTIME) {
                 /* Still the runtime's own init with the runtime's sets (RUNTIMES.md, "the timing
                  * trap"): a verdict now would judge runc, not the container. */
-                if (now_monotonic_usec() - t->first_try_usec > FINAL_SETS_TIMEOUT_USEC)
+                if (now_usec(CLOCK_MONOTONIC) - t->first_try_usec > FINAL_SETS_TIMEOUT_USEC)
                         return record_unknown(m, t, "its init (pid %d) did not reach the container's sets within %llu s",
                                               (int) t->pin.pid, FINAL_SETS_TIMEOUT_USEC / 1000000);
                 return schedule_retry(m, t);

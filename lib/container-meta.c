@@ -22,6 +22,21 @@ void container_meta_done(ContainerMeta *m) {
         *m = (ContainerMeta) {};
 }
 
+void container_meta_facts(const CgroupContainer *c, const ContainerMeta *m, ContainerFacts *ret) {
+        *ret = (ContainerFacts) {
+                .id = c->id,
+                .runtime = runtime_to_string(c->runtime),
+                .runtime_namespace = c->ns,
+                .k8s_namespace = m->k8s_namespace,
+                .pod = m->pod,
+                .container = m->container ?: m->name,
+                .image = m->image,
+                .sandbox = m->sandbox,
+                .no_new_privs = -1,
+                .seccomp = -1,
+        };
+}
+
 static void keep_error(int *first, int r) {
         if (r < 0 && *first == 0)
                 *first = r;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "capguard/capability.h"
+#include "capguard/policy.h"
 #include "capguard/proc-cgroup.h"
 
 /* What the runtime's own files say of a container: names and the sets it was declared with.
@@ -31,3 +32,8 @@ typedef struct ContainerMeta {
  * leaves its fields empty; the first such error is returned in *ret_error, if given. */
 int container_meta_load(int root_fd, const CgroupContainer *c, ContainerMeta *ret, int *ret_error);
 void container_meta_done(ContainerMeta *m);
+
+/* The policy engine's facts from what the runtime says of c: id, runtime, namespaces, pod,
+ * container (Docker's name where no Kubernetes one), image, sandbox. The caller adds what the
+ * kernel says: sets, uid, NoNewPrivs, seccomp. The strings are borrowed from c and m. */
+void container_meta_facts(const CgroupContainer *c, const ContainerMeta *m, ContainerFacts *ret);
