@@ -14,6 +14,7 @@
 #include "capguard/fileio.h"
 #include "capguard/policy.h"
 #include "capguard/store.h"
+#include "capguard/time-util.h"
 #include "policy-test.h"
 
 /* Read a little past the parser's own limit, so that it is the parser that says "too large". */
@@ -113,13 +114,6 @@ static int policy_validate(int argc, char *argv[]) {
         return bad ? CAPCTL_EXIT_ERROR : CAPCTL_EXIT_OK;
 }
 
-static int64_t now_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int ensure_parent_dir(const char *path) {
         _cleanup_free_ char *dir = strdup(path);
         char *slash;
@@ -163,7 +157,7 @@ static int policy_load(int argc, char *argv[]) {
                 return CAPCTL_EXIT_ERROR;
 
         source = realpath(file, NULL);
-        r = store_policy_add(s, text, len, source ?: file, now_usec(), &version, &created);
+        r = store_policy_add(s, text, len, source ?: file, (int64_t) now_usec(CLOCK_REALTIME), &version, &created);
         if (r < 0)
                 return cli_error("policy load", "cannot store %s in %s: %s", file, cli_db_path(),
                                  r == -EIO ? store_errmsg(s) : strerror(-r));

@@ -19,22 +19,8 @@
 
 int manager_on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
-uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
-uint64_t now_monotonic_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
 void manager_update_status(Manager *m, bool force) {
-        uint64_t now = now_monotonic_usec();
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
 
         /* at most once a second: a burst of containers must not turn into a burst of notifies */
         if (!force && now - m->last_status_usec < 1000000)
@@ -62,7 +48,7 @@ static int load_policy(Manager *m, const char *default_policy) {
                 r = read_operator_file(default_policy, POLICY_SIZE_MAX + 1, &text, &len);
                 if (r < 0)
                         return log_error_errno(r, "No active policy, and the default %s cannot be read: %m", default_policy);
-                r = store_policy_add(m->store, text, len, default_policy, (int64_t) now_realtime_usec(), &version, NULL);
+                r = store_policy_add(m->store, text, len, default_policy, (int64_t) now_usec(CLOCK_REALTIME), &version, NULL);
                 if (r < 0)
                         return log_error_errno(r, "Failed to store the default policy %s: %m", default_policy);
                 log_notice("No active policy: loaded %s as version %u", default_policy, version);
@@ -152,7 +138,7 @@ static int reconcile_one(const StoreContainer *c, void *userdata) {
         if (r != -ESRCH && r != -ESTALE)
                 return 0;
         r = store_container_exited(m->store, c->runtime, c->runtime_namespace, c->container_id, c->pid_start,
-                                   (int64_t) now_realtime_usec());
+                                   (int64_t) now_usec(CLOCK_REALTIME));
         if (r < 0 && r != -ENOENT)
                 log_warning_errno(r, "Failed to record that container %s exited, ignoring: %m", c->container_id);
         return 0;

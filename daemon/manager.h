@@ -11,6 +11,7 @@
 #include "capguard/proc-pin.h"
 #include "capguard/runtime.h"
 #include "capguard/store.h"
+#include "capguard/time-util.h"
 
 /* How a runtime lays out its state: runc's root holds <id>/state.json, or <ns>/<id>/state.json
  * where the runtime has namespaces (containerd's /run/containerd/runc, Docker's
@@ -141,6 +142,4 @@ void record_flush(Manager *m);
 void record_free_pending(Manager *m);
 
 /* manager.c */
-uint64_t now_realtime_usec(void);
-uint64_t now_monotonic_usec(void);
 void manager_update_status(Manager *m, bool force);
