@@ -85,15 +85,30 @@ int read_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *r
 
 int read_proc_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *ret_len) {
         _cleanup_close_ int fd = -EBADF;
+        ssize_t n;
 
-        if (!path || !buf || size == 0 || !ret_len)
+        if (!path || !buf || size < 2 || !ret_len)
                 return -EINVAL;
 
         fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
 
-        return read_fd(fd, buf, size, ret_len);
+        /* The files of /proc/<pid> are generated whole when read and handed out in one read()
+         * up to its size (systemd's read_virtual_file() relies on the same): one read is a
+         * consistent snapshot, and a short one is the end. Skipping the read that returns 0
+         * is a quarter of a scan's system calls. A full buffer may have been cut short. */
+        do
+                n = read(fd, buf, size - 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t) n >= size - 1)
+                return -EFBIG;
+
+        buf[n] = '\0';
+        *ret_len = (size_t) n;
+        return 0;
 }
 
 static int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_len) {

@@ -8,7 +8,8 @@
  * container, a runtime) does not get to decide how much we read. */
 int read_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *ret_len);
 
-/* For files of /proc/<pid>, which are the kernel's: read_file_at() without the type check. */
+/* For files of /proc/<pid>, which are the kernel's: read_file_at() without the type check, in
+ * one read(). -EFBIG if the file holds size - 1 bytes or more. */
 int read_proc_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *ret_len);
 
 /* Like read_file_at() into a malloc'd buffer of at most max_size bytes. */
