@@ -52,3 +52,59 @@ void store_rollback(Store *s);
 
 /* A malloc'd copy of a text column, NULL for SQL NULL; -ENOMEM only on allocation failure. */
 int store_column_strdup(sqlite3_stmt *st, int col, char **ret);
+
+/* Steps a statement that returns no rows. */
+int store_step_done(sqlite3_stmt *st);
+
+/* ---- values in and out ---- */
+
+static inline int store_bind_int64(sqlite3_stmt *st, int i, int64_t v) {
+        return store_errno(sqlite3_bind_int64(st, i, v));
+}
+
+/* SQLite has no unsigned type: masks and start times go in as their two's complement int64,
+ * and come back exactly through the inverse cast, top bit included. */
+static inline int store_bind_uint64(sqlite3_stmt *st, int i, uint64_t v) {
+        return store_bind_int64(st, i, (int64_t) v);
+}
+
+static inline uint64_t store_column_uint64(sqlite3_stmt *st, int col) {
+        return (uint64_t) sqlite3_column_int64(st, col);
+}
+
+/* s is not copied: it must outlive the statement's next reset. */
+static inline int store_bind_text(sqlite3_stmt *st, int i, const char *s) {
+        return store_errno(s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i));
+}
+
+/* NULL (unknown) is -1. */
+static inline int store_column_int_known(sqlite3_stmt *st, int col) {
+        return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int(st, col);
+}
+
+/* A copy of a text column; NULL for NULL and for '' (how the key columns say "none"). */
+int store_column_strdup_known(sqlite3_stmt *st, int col, char **ret);
+Runtime store_column_runtime(sqlite3_stmt *st, int col);
+
+/* ---- rows ---- */
+
+/* The columns store_event_from_row() reads, from events e joined with containers c. */
+#define STORE_EVENT_COLUMNS                                                                            \
+        "e.id AS id, e.time AS time, c.container_id, c.runtime, c.runtime_namespace, c.k8s_namespace, " \
+        "c.pod, c.container, c.image, c.sandbox, e.pid, c.pid_start, e.uid, "                          \
+        "e.cap_inh, e.cap_prm, e.cap_eff, e.cap_bnd, e.cap_amb, e.no_new_privs, e.seccomp, e.verdict, " \
+        "e.rule, e.policy_version, e.excess_inh, e.excess_prm, e.excess_eff, e.excess_bnd, "           \
+        "e.excess_amb, e.reasons, e.action, e.action_detail, "                                         \
+        "c.declared_inh, c.declared_prm, c.declared_eff, c.declared_bnd, c.declared_amb"
+#define STORE_EVENT_N_COLUMNS 36
+
+/* The columns store_container_from_row() reads, from containers c. */
+#define STORE_CONTAINER_COLUMNS                                                                        \
+        "c.id, c.runtime, c.runtime_namespace, c.container_id, c.pid, c.pid_start, c.k8s_namespace, "  \
+        "c.pod, c.container, c.image, c.sandbox, c.first_seen, c.exited, "                            \
+        "c.declared_inh, c.declared_prm, c.declared_eff, c.declared_bnd, c.declared_amb"
+#define STORE_CONTAINER_N_COLUMNS 18
+
+/* Reads the row's columns from col on; -EBADMSG if they are not what this build writes. */
+int store_event_from_row(sqlite3_stmt *st, int col, Event *ret);
+int store_container_from_row(sqlite3_stmt *st, int col, StoreContainer *ret);

@@ -76,6 +76,36 @@ static const char *const migrations[] = {
         /* also answers "judged under this policy version already?" after a restart */
         "CREATE INDEX events_container ON events (container, policy_version);"
         "CREATE INDEX events_verdict_time ON events (verdict, time);",
+
+        /* 2 -> 3: capctl's filters, the declared sets, and the daemon's own record */
+        "ALTER TABLE containers ADD COLUMN declared_inh INTEGER;"   /* NULL: config unreadable */
+        "ALTER TABLE containers ADD COLUMN declared_prm INTEGER;"
+        "ALTER TABLE containers ADD COLUMN declared_eff INTEGER;"
+        "ALTER TABLE containers ADD COLUMN declared_bnd INTEGER;"
+        "ALTER TABLE containers ADD COLUMN declared_amb INTEGER;"
+        /* an index for every filter of `capctl events`: by id prefix (a range), by
+         * namespace and pod, by image (a glob's literal head), by rule, by action; time
+         * orders each so that --since/--until bound the walk */
+        "CREATE INDEX containers_id ON containers (container_id);"
+        "CREATE INDEX containers_k8s ON containers (k8s_namespace, pod);"
+        "CREATE INDEX containers_image ON containers (image);"
+        /* (container, time) answers the restart check too: an incarnation has few events */
+        "DROP INDEX events_container;"
+        "CREATE INDEX events_container_time ON events (container, time);"
+        "CREATE INDEX events_rule_time ON events (rule, time);"
+        "CREATE INDEX events_action_time ON events (action, time);"
+        "CREATE TABLE daemon ("
+        "  id INTEGER PRIMARY KEY CHECK (id = 1),"   /* one row: the daemon of this node */
+        "  pid INTEGER NOT NULL,"
+        "  pid_start INTEGER NOT NULL,"
+        "  started INTEGER NOT NULL,"
+        "  stopped INTEGER,"
+        "  last_prune INTEGER,"
+        "  version TEXT NOT NULL,"
+        "  roots TEXT NOT NULL,"                      /* a JSON array of "TYPE:DIR" */
+        "  dry_run INTEGER NOT NULL CHECK (dry_run IN (0, 1)),"
+        "  retention INTEGER NOT NULL"                /* usec; 0 keeps everything */
+        ");",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -145,6 +175,12 @@ int store_commit(Store *s) {
 
 void store_rollback(Store *s) {
         (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_step_done(sqlite3_stmt *st) {
+        int r = sqlite3_step(st);
+
+        return r == SQLITE_DONE ? 0 : store_errno(r) ?: -EIO;
 }
 
 int store_column_strdup(sqlite3_stmt *st, int col, char **ret) {

@@ -48,6 +48,10 @@ typedef struct Event {
         pid_t pid;
         uint64_t pid_start;         /* field 22 of /proc/<pid>/stat, clock ticks after boot */
 
+        /* what the OCI config declared, where it could be read */
+        bool has_declared;
+        CapSets declared;
+
         /* the facts, as the kernel reported them */
         uint32_t uid;
         CapSets caps;

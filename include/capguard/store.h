@@ -14,7 +14,7 @@
  * verdict it took, in one SQLite database. */
 
 #define STORE_DEFAULT_PATH "/var/lib/capguard/capguard.db"
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct Store Store;
 
@@ -74,11 +74,11 @@ int store_policy_list(Store *s, int (*func)(const StorePolicy *p, void *userdata
  * out-of-range verdict or action. */
 int store_event_add(Store *s, const Event *e, int64_t *ret_id);
 
-/* 1 if this incarnation already has a verdict under policy_version, 0 if not: a restarted
- * daemon does not judge it twice. runtime_namespace NULL where the runtime has none. */
 /* store_event_add() for n events in one transaction, all or none; sets each one's id. */
 int store_events_add(Store *s, Event *const *events, size_t n);
 
+/* 1 if this incarnation already has a verdict under policy_version, 0 if not: a restarted
+ * daemon does not judge it twice. runtime_namespace NULL where the runtime has none. */
 int store_event_exists(Store *s, Runtime runtime, const char *runtime_namespace, const char *container_id,
                        uint64_t pid_start, unsigned policy_version);
 
@@ -86,26 +86,102 @@ int store_event_exists(Store *s, Runtime runtime, const char *runtime_namespace,
 int store_container_exited(Store *s, Runtime runtime, const char *runtime_namespace, const char *container_id,
                            uint64_t pid_start, int64_t time_usec);
 
+/* One container incarnation as recorded. */
 typedef struct StoreContainer {
+        int64_t row;              /* the store's id of the incarnation */
         Runtime runtime;          /* _RUNTIME_INVALID where it was unknown */
         char *runtime_namespace;  /* NULL where the runtime has none */
         char *container_id;
         pid_t pid;
         uint64_t pid_start;
+        char *k8s_namespace, *pod, *container, *image; /* NULL where unknown */
+        bool sandbox;
         int64_t first_seen_usec;
+        int64_t exited_usec;      /* 0 while live */
+        bool has_declared;        /* the OCI config's sets could be read */
+        CapSets declared;
 } StoreContainer;
+
+void store_container_done(StoreContainer *c);
 
 /* Calls func for every incarnation not yet marked exited, oldest first. The rows are read
  * before the first call, so func may write to the store (store_container_exited()). A
  * negative return from func stops and is returned. */
 int store_containers_live(Store *s, int (*func)(const StoreContainer *c, void *userdata), void *userdata);
 
+typedef struct ContainerQuery {
+        bool all;                 /* false: only the live ones */
+        const char *id_prefix;    /* NULL: any; else the container ids starting with it */
+} ContainerQuery;
+
+/* Calls func for each incarnation q selects, oldest first, with its latest event (NULL if it
+ * has none left). Both are valid during the call only; func must not write to s. */
+int store_containers_query(Store *s, const ContainerQuery *q,
+                           int (*func)(const StoreContainer *c, const Event *latest, void *userdata),
+                           void *userdata);
+
+/* Which events: every field is a filter, and all given ones must hold. Zero-initialised, it
+ * selects every event. */
 typedef struct EventQuery {
-        size_t limit; /* the newest this many; 0 = all */
+        int64_t since_usec;          /* 0: from the first; else time >= since */
+        int64_t until_usec;          /* 0: to the last; else time <= until */
+        const char *container_prefix;/* the container id starts with it */
+        const char *k8s_namespace;
+        const char *pod;
+        const char *image_glob;      /* * ? [...] as in the shell, case-sensitive */
+        const char *rule;
+        uint64_t caps;               /* one of these in the excess or in any of the five sets */
+        bool by_verdict;
+        EventVerdict verdict;
+        bool by_action;
+        EventAction action;
+        size_t limit;                /* the newest this many; 0 = all */
+        bool reverse;                /* newest first */
 } EventQuery;
 
-/* Calls func for each event that q selects (NULL selects all), oldest first: with a limit,
- * the newest q->limit events, still oldest first. The Event is valid during the call only.
- * func must not write to s: the query's read transaction is open while it runs. A negative
- * return from func stops and is returned; -EBADMSG if a row is not what this build wrote. */
+/* -EINVAL if q asks for something no event can be (a container prefix with other than
+ * [A-Za-z0-9_.+-], an out-of-range verdict or action). */
+int event_query_check(const EventQuery *q);
+
+/* Calls func for each event that q selects (NULL selects all), oldest first (newest first
+ * with q->reverse): with a limit, the newest q->limit of them. The Event is valid during the
+ * call only. func must not write to s: the query's read transaction is open while it runs. A
+ * negative return from func stops and is returned; -EBADMSG if a row is not what this build
+ * wrote. */
 int store_events_query(Store *s, const EventQuery *q, int (*func)(const Event *e, void *userdata), void *userdata);
+
+/* How many events q selects (its limit and order ignored). */
+int store_events_count(Store *s, const EventQuery *q, uint64_t *ret);
+
+/* Retention: deletes the events older than before_usec, except the latest of each container
+ * still live (so that it keeps its verdict), then the exited containers left without events.
+ * In transactions of a few thousand rows, so the daemon's writes wait little. With dry_run
+ * nothing is deleted and the counts say what would be. */
+int store_prune(Store *s, int64_t before_usec, bool dry_run, uint64_t *ret_events, uint64_t *ret_containers);
+
+/* Lets SQLite refresh its statistics when they went stale (PRAGMA optimize), so that the
+ * query planner picks the right index for each filter. Cheap when nothing changed. */
+int store_optimize(Store *s);
+
+/* What capguardd writes of itself for `capctl status`. */
+typedef struct StoreDaemon {
+        pid_t pid;
+        uint64_t pid_start;          /* field 22 of /proc/<pid>/stat: tells a recycled pid */
+        int64_t started_usec;
+        int64_t stopped_usec;        /* 0 while running (or if it died without saying) */
+        int64_t last_prune_usec;     /* 0: never */
+        char *version;
+        char **roots;                /* "TYPE:DIR", NULL-terminated */
+        bool dry_run;
+        uint64_t retention_usec;     /* 0: keeps everything */
+} StoreDaemon;
+
+void store_daemon_done(StoreDaemon *d);
+
+/* Replaces the record with d (stopped and last_prune cleared). */
+int store_daemon_started(Store *s, const StoreDaemon *d);
+/* Sets the stopped or last_prune time of the record of pid. -ENOENT if there is none. */
+int store_daemon_stopped(Store *s, pid_t pid, int64_t time_usec);
+int store_daemon_pruned(Store *s, pid_t pid, int64_t time_usec);
+/* -ENOENT if no daemon ever wrote one. */
+int store_daemon_get(Store *s, StoreDaemon *ret);

@@ -489,7 +489,7 @@ START_TEST(test_migrate_from_v1) {
 
         ck_assert_int_eq(store_open(path, STORE_READ_WRITE, &s), 0);
         ck_assert_int_eq(store_schema_version(s, &version), 0);
-        ck_assert_int_eq(version, 2);
+        ck_assert_int_eq(version, STORE_SCHEMA_VERSION);
 
         /* the policies survive, the active one still active */
         ck_assert_int_eq(store_policy_get(s, 0, &p), 0);
