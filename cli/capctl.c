@@ -12,7 +12,12 @@ static const Verb verbs[] = {
         { "decode", "[--json] MASK|NAMES...", "Name the capabilities in masks, and what each allows", verb_decode },
         { "scan", "[--containers-only] [--json]", "Show every process's capability sets, by container", verb_scan },
         { "policy", "validate|load|list|show|test ...", "Check, load and try out node policy", verb_policy },
-        { "events", "[--json] [--limit N]", "List the verdicts capguardd recorded, newest last", verb_events },
+        { "events", "[FILTERS] [--json] [--limit N]", "List the verdicts capguardd recorded, newest last", verb_events },
+        { "violations", "[FILTERS] [--json] [--limit N]", "List the verdicts that found too many capabilities", verb_violations },
+        { "containers", "[--all] [--json] [--quiet]", "List the containers with their latest verdict", verb_containers },
+        { "status", "[--json]", "Is capguardd running, with which policy, what it found lately", verb_status },
+        { "stats", "[--since T] [FILTERS] [--json]", "Violations per namespace, rule and capability", verb_stats },
+        { "prune", "--older-than D [--dry-run]", "Delete history older than D", verb_prune },
 };
 
 static void help(FILE *f) {

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "capguard/event.h"
 #include "capguard/macro.h"
 #include "capguard/store.h"
 
@@ -29,6 +31,14 @@ int verb_decode(int argc, char *argv[]);
 int verb_scan(int argc, char *argv[]);
 int verb_policy(int argc, char *argv[]);
 int verb_events(int argc, char *argv[]);
+int verb_violations(int argc, char *argv[]);
+int verb_containers(int argc, char *argv[]);
+int verb_status(int argc, char *argv[]);
+int verb_stats(int argc, char *argv[]);
+int verb_prune(int argc, char *argv[]);
+
+/* An event as `capctl events --json` prints it; NULL if out of memory. */
+json_object *event_to_json(const Event *e);
 
 /* "capctl VERB: message" on stderr, one line. Returns CAPCTL_EXIT_ERROR. */
 int cli_error(const char *verb, const char *format, ...) _printf_(2, 3);
@@ -39,6 +49,18 @@ int cli_getopt(const char *verb, int argc, char *argv[], const char *shortopts, 
 
 /* Copies s into buf, replacing bytes that could steer a terminal with '?'. */
 const char *cli_printable(const char *s, char *buf, size_t size);
+
+/* Colour only on a terminal, and never with NO_COLOR set (https://no-color.org) or TERM=dumb. */
+bool cli_use_color(void);
+#define ANSI_RED "\x1b[31m"
+#define ANSI_YELLOW "\x1b[33m"
+#define ANSI_GREEN "\x1b[32m"
+#define ANSI_GREY "\x1b[90m"
+#define ANSI_BOLD "\x1b[1m"
+#define ANSI_NORMAL "\x1b[0m"
+
+/* stdout's terminal width in columns; 0 when stdout is not a terminal (output is not cut). */
+unsigned cli_terminal_width(void);
 
 /* --db, else $CAPGUARD_DB, else the default. */
 const char *cli_db_path(void);

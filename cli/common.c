@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "capctl.h"
 
@@ -60,6 +62,26 @@ const char *cli_printable(const char *s, char *buf, size_t size) {
         }
         buf[i] = '\0';
         return buf;
+}
+
+bool cli_use_color(void) {
+        const char *e = getenv("NO_COLOR"), *term = getenv("TERM");
+
+        if (e && *e)
+                return false;
+        if (!term || streq(term, "dumb"))
+                return false;
+        return isatty(STDOUT_FILENO) == 1;
+}
+
+unsigned cli_terminal_width(void) {
+        struct winsize ws = {};
+
+        if (isatty(STDOUT_FILENO) != 1)
+                return 0;
+        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0)
+                return 80;
+        return ws.ws_col;
 }
 
 const char *cli_db_path(void) {

@@ -7,23 +7,37 @@
 #include "capguard/cap-json.h"
 #include "capguard/event.h"
 #include "capguard/store.h"
+#include "capguard/time-util.h"
+#include "filters.h"
 
 typedef struct EventsOutput {
         bool json;
+        bool color;
+        unsigned width; /* the terminal's columns; 0: not a terminal, nothing is cut */
         size_t n;
 } EventsOutput;
 
-static void help(void) {
-        printf("Usage: capctl events [--json] [--limit N]\n"
+static void help(const char *verb) {
+        bool violations = streq(verb, "violations");
+
+        printf("Usage: capctl %s [OPTIONS...]\n"
                "\n"
-               "List the verdicts capguardd recorded, one for each container it judged,\n"
-               "compliant or not, newest last.\n"
+               "%s\n"
                "\n"
-               "  --json     one object per event, one line each\n"
-               "  --limit N  only the newest N events\n"
-               "  -h --help  show this help\n"
+               "  --json                one object per event, one line each\n"
+               "  --limit N             only the newest N events\n"
+               "  --reverse             newest first\n"
+               FILTER_HELP
+               "%s"
+               "  -h --help             show this help\n"
                "\n"
-               "Exit status: 0 if events were listed, 1 if there are none, 2 on error.\n");
+               "All filters must hold. Exit status: 0 if events were listed, 1 if none fit, 2 on error.\n",
+               verb,
+               violations ? "List the verdicts that found a container holding more than its rule allows,\n"
+                            "oldest first."
+                          : "List the verdicts capguardd recorded, one for each container it judged,\n"
+                            "compliant or not, oldest first.",
+               violations ? "" : "  --verdict V           ok, violation or unknown\n");
 }
 
 /* A positive decimal integer, nothing else: no sign, no space, no "0x". */
@@ -41,85 +55,9 @@ static int parse_limit(const char *s, size_t *ret) {
         return 0;
 }
 
-/* ---- --json ---- */
-
-static json_object *excess_by_set_to_json(const Event *e) {
-        _cleanup_json_ json_object *o = json_object_new_object();
-
-        if (!o)
-                return NULL;
-        for (CapSet s = 0; s < _CAP_SET_MAX; s++)
-                if (e->excess[s] != 0 && json_add(o, capset_to_string(s), capability_mask_to_json(e->excess[s])) < 0)
-                        return NULL;
-        return TAKE_PTR(o);
-}
-
-static json_object *reasons_to_json(char *const *reasons) {
-        _cleanup_json_ json_object *a = json_object_new_array();
-
-        if (!a)
-                return NULL;
-        for (char *const *p = reasons; p && *p; p++) {
-                json_object *s = json_object_new_string(*p);
-
-                if (!s || json_object_array_add(a, s) < 0) {
-                        json_object_put(s);
-                        return NULL;
-                }
-        }
-        return TAKE_PTR(a);
-}
-
-/* -1 (unknown) is null. */
-static int json_add_int_known(json_object *o, const char *key, int v) {
-        return v < 0 ? json_add_null(o, key) : json_add(o, key, json_object_new_int(v));
-}
-
-static int print_json(const Event *e) {
-        _cleanup_json_ json_object *o = json_object_new_object();
-        char when[EVENT_TIME_MAX];
-
-        if (!o)
-                return -ENOMEM;
-
-        if (json_add(o, "id", json_object_new_int64(e->id)) < 0 ||
-            json_add(o, "time", json_object_new_string(event_format_time(e->time_usec, when))) < 0 ||
-            json_add_string_or_null(o, "container_id", e->container_id) < 0 ||
-            json_add_string_or_null(o, "runtime", runtime_to_string(e->runtime)) < 0 ||
-            json_add_string_or_null(o, "runtime_namespace", e->runtime_namespace) < 0 ||
-            json_add_string_or_null(o, "k8s_namespace", e->k8s_namespace) < 0 ||
-            json_add_string_or_null(o, "pod", e->pod) < 0 ||
-            json_add_string_or_null(o, "container", e->container) < 0 ||
-            json_add_string_or_null(o, "image", e->image) < 0 ||
-            json_add(o, "sandbox", json_object_new_boolean(e->sandbox)) < 0 ||
-            json_add(o, "pid", json_object_new_int64(e->pid)) < 0 ||
-            json_add(o, "pid_start", json_object_new_uint64(e->pid_start)) < 0 ||
-            json_add(o, "uid", json_object_new_int64(e->uid)) < 0)
-                return -ENOMEM;
-
-        for (CapSet s = 0; s < _CAP_SET_MAX; s++)
-                if (json_add(o, capset_json_key(s), capability_mask_to_json(e->caps.mask[s])) < 0)
-                        return -ENOMEM;
-
-        if ((e->no_new_privs < 0 ? json_add_null(o, "no_new_privs")
-                                 : json_add(o, "no_new_privs", json_object_new_boolean(e->no_new_privs))) < 0 ||
-            json_add_int_known(o, "seccomp", e->seccomp) < 0 ||
-            json_add(o, "verdict", json_object_new_string(event_verdict_to_string(e->verdict))) < 0 ||
-            json_add_string_or_null(o, "rule", e->rule) < 0 ||
-            /* versions count from 1: 0 says no policy was active */
-            (e->policy_version == 0 ? json_add_null(o, "policy_version")
-                                    : json_add(o, "policy_version", json_object_new_int64(e->policy_version))) < 0 ||
-            json_add(o, "excess", capability_mask_to_json(event_excess_any(e))) < 0 ||
-            json_add(o, "excess_by_set", excess_by_set_to_json(e)) < 0 ||
-            json_add(o, "reasons", reasons_to_json(e->reasons)) < 0 ||
-            json_add(o, "action", json_object_new_string(event_action_to_string(e->action))) < 0 ||
-            json_add_string_or_null(o, "action_detail", e->action_detail) < 0)
-                return -ENOMEM;
-
-        return json_print_line(stdout, o);
-}
-
 /* ---- table ---- */
+
+#define NAMES_WIDTH 32
 
 /* The table shows seconds: the microseconds are in --json. */
 static const char *format_time_seconds(int64_t usec, char buf[static EVENT_TIME_MAX]) {
@@ -132,8 +70,9 @@ static const char *format_time_seconds(int64_t usec, char buf[static EVENT_TIME_
         return buf;
 }
 
-/* "namespace/pod/container" for a Kubernetes container, its name alone for others. */
-static const char *format_names(const Event *e, char *buf, size_t size) {
+/* "namespace/pod/container" for a Kubernetes container, its name alone for others; on a
+ * terminal cut to the column. */
+static const char *format_names(const Event *e, bool cut, char *buf, size_t size) {
         char tmp[3 * 256];
 
         if (e->k8s_namespace || e->pod)
@@ -141,15 +80,18 @@ static const char *format_names(const Event *e, char *buf, size_t size) {
                                 e->container ?: "-");
         else
                 (void) snprintf(tmp, sizeof tmp, "%s", e->container ?: "-");
+        if (cut && strlen(tmp) > NAMES_WIDTH)
+                strcpy(tmp + NAMES_WIDTH - 3, "...");
         return cli_printable(tmp, buf, size);
 }
 
 /* Comma-separated names without "CAP_", to keep the column narrow. */
-static void print_excess(uint64_t mask) {
-        const char *sep = "";
+static void format_excess(uint64_t mask, char *buf, size_t size) {
+        size_t len = 0;
 
+        buf[0] = '\0';
         if (mask == 0) {
-                fputs("-", stdout);
+                (void) snprintf(buf, size, "-");
                 return;
         }
         CAP_FOREACH(c, mask) {
@@ -157,89 +99,156 @@ static void print_excess(uint64_t mask) {
 
                 if (strncmp(name, "CAP_", STRLEN("CAP_")) == 0)
                         name += STRLEN("CAP_");
-                printf("%s%s", sep, name);
-                sep = ",";
+                len += (size_t) snprintf(buf + len, len < size ? size - len : 0, "%s%s", len > 0 ? "," : "", name);
+                if (len >= size)
+                        break;
         }
 }
 
 static void print_header(void) {
-        printf("%-20s %-12s %-10s %-32s %-9s %-20s %-11s %s\n",
-               "TIME", "CONTAINER", "RUNTIME", "NAMESPACE/POD/CONTAINER", "VERDICT", "RULE", "ACTION", "EXCESS");
+        printf("%-20s %-12s %-10s %-*s %-9s %-20s %-11s %s\n",
+               "TIME", "CONTAINER", "RUNTIME", NAMES_WIDTH, "NAMESPACE/POD/CONTAINER", "VERDICT", "RULE", "ACTION",
+               "EXCESS");
 }
 
-static void print_row(const Event *e) {
-        char when[EVENT_TIME_MAX], id[12 + 1], names[3 * 256], rule[256];
+static const char *verdict_color(const Event *e) {
+        if (e->action == EVENT_ACTION_KILLED || e->action == EVENT_ACTION_KILL_FAILED)
+                return ANSI_RED;
+        if (e->verdict == EVENT_VERDICT_VIOLATION)
+                return ANSI_YELLOW;
+        if (e->verdict == EVENT_VERDICT_UNKNOWN)
+                return ANSI_GREY;
+        return NULL;
+}
 
-        printf("%-20s %-12s %-10s %-32s %-9s %-20s %-11s ",
-               format_time_seconds(e->time_usec, when),
-               cli_printable(e->container_id, id, sizeof id),
-               runtime_to_string(e->runtime) ?: "-",
-               format_names(e, names, sizeof names),
-               event_verdict_to_string(e->verdict),
-               cli_printable(e->rule ?: "-", rule, sizeof rule),
-               event_action_to_string(e->action));
-        print_excess(event_excess_any(e));
-        putchar('\n');
+static void print_row(const Event *e, const EventsOutput *out) {
+        char when[EVENT_TIME_MAX], id[12 + 1], names[3 * 256], rule[256], excess[1024], line[2048];
+        const char *color = out->color ? verdict_color(e) : NULL;
+        int n;
+
+        format_excess(event_excess_any(e), excess, sizeof excess);
+        n = snprintf(line, sizeof line, "%-20s %-12s %-10s %-*s %-9s %-20s %-11s %s",
+                     format_time_seconds(e->time_usec, when),
+                     cli_printable(e->container_id, id, sizeof id),
+                     runtime_to_string(e->runtime) ?: "-",
+                     NAMES_WIDTH, format_names(e, out->width > 0, names, sizeof names),
+                     event_verdict_to_string(e->verdict),
+                     cli_printable(e->rule ?: "-", rule, sizeof rule),
+                     event_action_to_string(e->action),
+                     excess);
+        if (n < 0)
+                return;
+        /* A terminal gets a line that fits it; a pipe gets all of it. */
+        if (out->width > 3 && (size_t) n > out->width && (size_t) n < sizeof line)
+                strcpy(line + out->width - 3, "...");
+        if (color)
+                printf("%s%s%s\n", color, line, ANSI_NORMAL);
+        else
+                puts(line);
 }
 
 static int print_event(const Event *e, void *userdata) {
         EventsOutput *out = userdata;
+        int r;
 
         if (out->json) {
-                int r = print_json(e);
+                _cleanup_json_ json_object *o = event_to_json(e);
 
+                if (!o)
+                        return -ENOMEM;
+                r = json_print_line(stdout, o);
                 if (r < 0)
                         return r;
         } else {
                 if (out->n == 0)
                         print_header();
-                print_row(e);
+                print_row(e, out);
         }
         out->n++;
         return 0;
 }
 
-int verb_events(int argc, char *argv[]) {
-        static const struct option options[] = {
-                { "json", no_argument, NULL, 'j' },
-                { "limit", required_argument, NULL, 'n' },
+/* events and violations: the same query, violations fixing the verdict. */
+static int run(const char *verb, int argc, char *argv[]) {
+        enum { ARG_JSON = _ARG_FILTER_MAX, ARG_LIMIT, ARG_REVERSE };
+        static const struct option events_options[] = {
+                { "json", no_argument, NULL, ARG_JSON },
+                { "limit", required_argument, NULL, ARG_LIMIT },
+                { "reverse", no_argument, NULL, ARG_REVERSE },
                 { "help", no_argument, NULL, 'h' },
+                FILTER_OPTIONS,
+                FILTER_VERDICT_OPTION,
                 {},
         };
+        bool violations = streq(verb, "violations");
+        static const struct option violations_options[] = { /* the verdict is given */
+                { "json", no_argument, NULL, ARG_JSON },
+                { "limit", required_argument, NULL, ARG_LIMIT },
+                { "reverse", no_argument, NULL, ARG_REVERSE },
+                { "help", no_argument, NULL, 'h' },
+                FILTER_OPTIONS,
+                {},
+        };
+        int64_t now = (int64_t) now_usec(CLOCK_REALTIME);
         _cleanup_store_ Store *s = NULL;
         EventsOutput out = {};
         EventQuery q = {};
         int c, r;
 
-        while ((c = cli_getopt("events", argc, argv, "h", options)) >= 0)
+        while ((c = cli_getopt(verb, argc, argv, "h", violations ? violations_options : events_options)) >= 0) {
+                r = filter_parse(verb, c, optarg, now, &q);
+                if (r == CAPCTL_EXIT_ERROR)
+                        return r;
+                if (r == 1)
+                        continue;
                 switch (c) {
-                case 'j':
+                case ARG_JSON:
                         out.json = true;
                         break;
-                case 'n':
+                case ARG_LIMIT:
                         if (parse_limit(optarg, &q.limit) < 0)
-                                return cli_error("events", "invalid --limit '%s': expected a positive integer", optarg);
+                                return cli_error(verb, "invalid --limit '%s': expected a positive integer", optarg);
+                        break;
+                case ARG_REVERSE:
+                        q.reverse = true;
                         break;
                 case 'h':
-                        help();
+                        help(verb);
                         return CAPCTL_EXIT_OK;
                 default:
                         return CAPCTL_EXIT_ERROR;
                 }
+        }
         if (optind < argc)
-                return cli_error("events", "unexpected argument '%s'", argv[optind]);
+                return cli_error(verb, "unexpected argument '%s'", argv[optind]);
+        if (filter_check(verb, &q) != 0)
+                return CAPCTL_EXIT_ERROR;
+        if (violations) {
+                q.by_verdict = true;
+                q.verdict = EVENT_VERDICT_VIOLATION;
+        }
 
-        if (cli_open_store("events", STORE_READ_ONLY, &s) < 0)
+        if (cli_open_store(verb, STORE_READ_ONLY, &s) < 0)
                 return CAPCTL_EXIT_ERROR;
 
+        out.color = cli_use_color();
+        out.width = cli_terminal_width();
         r = store_events_query(s, &q, print_event, &out);
         if (r < 0)
-                return cli_error("events", "cannot read %s: %s", cli_db_path(),
+                return cli_error(verb, "cannot read %s: %s", cli_db_path(),
                                  r == -EIO ? store_errmsg(s) : strerror(-r));
 
         if (out.n == 0 && !out.json)
-                puts("No events.");
+                puts(violations ? "No violations." : "No events.");
         if (fflush(stdout) != 0)
-                return cli_error("events", "failed to write output: %m");
+                return cli_error(verb, "failed to write output: %m");
         return out.n > 0 ? CAPCTL_EXIT_OK : CAPCTL_EXIT_NO;
+}
+
+int verb_events(int argc, char *argv[]) {
+        return run("events", argc, argv);
+}
+
+int verb_violations(int argc, char *argv[]) {
+        return run("violations", argc, argv);
 }

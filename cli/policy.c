@@ -26,6 +26,7 @@ static void help(void) {
                "       capctl policy list [--json]\n"
                "       capctl policy show [--version N]\n"
                "       capctl policy test [--json] [FILE]\n"
+               "       capctl policy rules\n"
                "\n"
                "validate  check policy files; errors as FILE:LINE:COLUMN: message\n"
                "load      validate FILE, store it as a new version, make it active, and tell a\n"
@@ -34,6 +35,7 @@ static void help(void) {
                "show      the YAML of the active version (or of version N), as loaded\n"
                "test      judge every container running now against FILE (default: the active\n"
                "          policy), without acting; exit 0 if all comply, 1 if any violates\n"
+               "rules     the names of the active policy's rules, in order, one per line\n"
                "\n"
                "The format is described in capguard.yaml(5).\n");
 }
@@ -292,6 +294,36 @@ static int policy_show(int argc, char *argv[]) {
         return fflush(stdout) == 0 ? CAPCTL_EXIT_OK : cli_error("policy show", "failed to write output: %m");
 }
 
+static int policy_rules(int argc, char *argv[]) {
+        _cleanup_(policy_freep) Policy *p = NULL;
+        _cleanup_store_ Store *s = NULL;
+        StorePolicy sp = {};
+        PolicyError e = {};
+        char buf[POLICY_RULE_NAME_MAX + 1];
+        int r;
+
+        if (no_options("policy rules", argc, argv) < 0)
+                return CAPCTL_EXIT_ERROR;
+        if (optind < argc)
+                return cli_error("policy rules", "unexpected argument '%s'", argv[optind]);
+        if (cli_open_store("policy rules", STORE_READ_ONLY, &s) < 0)
+                return CAPCTL_EXIT_ERROR;
+
+        r = store_policy_get(s, 0, &sp);
+        if (r == -ENOENT)
+                return cli_error("policy rules", "no active policy; load one with 'capctl policy load'");
+        if (r < 0)
+                return cli_error("policy rules", "cannot read %s: %s", cli_db_path(), strerror(-r));
+        r = policy_parse(sp.yaml, strlen(sp.yaml), &p, &e);
+        store_policy_done(&sp);
+        if (r < 0)
+                return cli_error("policy rules", "the active policy does not parse: %u:%u: %s", e.line, e.column, e.message);
+
+        for (size_t i = 0; i < p->n_rules; i++)
+                puts(cli_printable(p->rules[i].name, buf, sizeof buf));
+        return fflush(stdout) == 0 ? CAPCTL_EXIT_OK : cli_error("policy rules", "failed to write output: %m");
+}
+
 static int policy_test(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
@@ -349,6 +381,7 @@ int verb_policy(int argc, char *argv[]) {
                 { "list", policy_list },
                 { "show", policy_show },
                 { "test", policy_test },
+                { "rules", policy_rules },
         };
 
         if (argc < 2)
