@@ -6,6 +6,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "capguard/daemon-pid.h"
+#include "capguard/time-parse.h"
 #include "log.h"
 #include "manager.h"
 
@@ -18,6 +19,7 @@ static const char *arg_db = STORE_DEFAULT_PATH;
 static const char *arg_default_policy = CAPGUARD_DEFAULT_POLICY;
 static const char *arg_pid_file = CAPGUARD_PID_FILE;
 static bool arg_dry_run = false;
+static uint64_t arg_retention_usec = 30ULL * 24 * 3600 * 1000 * 1000; /* 30 days */
 static char **arg_watch = NULL;
 static size_t arg_n_watch = 0;
 
@@ -33,19 +35,22 @@ static void help(void) {
                "                         TYPE runc, containerd or crun; repeatable\n"
                "  --dry-run              never kill: a kill verdict is recorded as would-kill\n"
                "  --pid-file PATH        (default " CAPGUARD_PID_FILE ", '' for none)\n"
+               "  --retention D          prune events older than D (30d, 12h, ...) at start and\n"
+               "                         daily; 0 keeps everything (default 30d)\n"
                "  --debug                log debug messages\n"
                "  -h --help              show this help\n"
                "  --version              show the version\n");
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_DB = 0x100, ARG_DEFAULT_POLICY, ARG_WATCH, ARG_DRY_RUN, ARG_PID_FILE, ARG_DEBUG, ARG_VERSION };
+        enum { ARG_DB = 0x100, ARG_DEFAULT_POLICY, ARG_WATCH, ARG_DRY_RUN, ARG_PID_FILE, ARG_RETENTION, ARG_DEBUG, ARG_VERSION };
         static const struct option options[] = {
                 { "db", required_argument, NULL, ARG_DB },
                 { "default-policy", required_argument, NULL, ARG_DEFAULT_POLICY },
                 { "watch", required_argument, NULL, ARG_WATCH },
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
                 { "pid-file", required_argument, NULL, ARG_PID_FILE },
+                { "retention", required_argument, NULL, ARG_RETENTION },
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -76,6 +81,12 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_PID_FILE:
                         arg_pid_file = *optarg ? optarg : NULL;
+                        break;
+                case ARG_RETENTION:
+                        if (parse_duration(optarg, &arg_retention_usec) < 0) {
+                                log_error("Invalid --retention '%s': expected a duration such as 30d, or 0", optarg);
+                                return -EINVAL;
+                        }
                         break;
                 case ARG_DEBUG:
                         log_set_max_level(LOG_DEBUG);
@@ -113,6 +124,7 @@ int main(int argc, char *argv[]) {
                 .default_policy = arg_default_policy,
                 .pid_file = arg_pid_file,
                 .dry_run = arg_dry_run,
+                .retention_usec = arg_retention_usec,
                 .watch = arg_watch,
         };
 

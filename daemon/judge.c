@@ -271,6 +271,8 @@ static void judge_now(Manager *m, Tracked *t) {
 
         if (event_container(&e, t, &f) < 0)
                 goto oom;
+        e.has_declared = meta.has_declared;
+        e.declared = meta.declared;
         e.uid = f.uid;
         e.caps = f.caps;
         e.no_new_privs = f.no_new_privs;

@@ -19,6 +19,7 @@ int log_full(int priority, int error, const char *format, ...) _printf_(3, 4);
 #define log_error(...) log_full(LOG_ERR, 0, __VA_ARGS__)
 
 /* With the error's text for %m; returns the (negative) error, for "return log_..._errno(r, ...)". */
+#define log_debug_errno(r, ...) log_full(LOG_DEBUG, (r), __VA_ARGS__)
 #define log_warning_errno(r, ...) log_full(LOG_WARNING, (r), __VA_ARGS__)
 #define log_error_errno(r, ...) log_full(LOG_ERR, (r), __VA_ARGS__)
 #define log_oom() log_error_errno(-ENOMEM, "Out of memory.")

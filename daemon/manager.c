@@ -163,6 +163,7 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         m->inotify_fd = m->proc_fd = m->root_fd = -EBADF;
         m->roots = (RuntimeRoots) RUNTIME_ROOTS_NULL;
         m->dry_run = c->dry_run;
+        m->retention_usec = c->retention_usec;
 
         r = watch_roots_parse(c->watch, &m->watch_roots, &m->n_watch_roots);
         if (r < 0)
@@ -245,6 +246,10 @@ int manager_startup(Manager *m) {
                 return r;
 
         reconcile_exited(m);
+        maintenance_record_start(m);
+        r = maintenance_start(m);
+        if (r < 0)
+                return r;
 
         if (m->pid_file) {
                 r = write_pid_file(m->pid_file);
@@ -271,8 +276,11 @@ Manager *manager_free(Manager *m) {
                 return NULL;
 
         tracked_free_all(m);
-        if (m->store)
+        if (m->store) {
                 record_flush(m);
+                if (m->started)
+                        maintenance_record_stop(m);
+        }
         record_free_pending(m);
 
         sd_event_source_disable_unref(m->inotify_source);
@@ -281,6 +289,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sighup);
         sd_event_source_disable_unref(m->store_retry);
         sd_event_source_disable_unref(m->flush);
+        sd_event_source_disable_unref(m->prune_timer);
         sd_event_unref(m->event);
 
         tdestroy(m->watches, free_watch);

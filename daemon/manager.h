@@ -98,6 +98,9 @@ typedef struct Manager {
         bool store_failing;
         sd_event_source *flush;
 
+        uint64_t retention_usec;     /* 0: keep every event */
+        sd_event_source *prune_timer;
+
         uint64_t n_verdicts, n_violations, n_kills;
         uint64_t last_status_usec;
         char *pid_file;
@@ -108,6 +111,7 @@ typedef struct ManagerConfig {
         const char *default_policy;  /* loaded when the store has no active policy */
         const char *pid_file;
         bool dry_run;
+        uint64_t retention_usec;
         /* --watch TYPE:DIR; NULL for the defaults */
         char **watch;
 } ManagerConfig;
@@ -140,6 +144,11 @@ void tracked_rejudge_all(Manager *m);
 void record_event(Manager *m, Event *e);   /* takes ownership of *e */
 void record_flush(Manager *m);
 void record_free_pending(Manager *m);
+
+/* maintenance.c */
+int maintenance_start(Manager *m);
+void maintenance_record_start(Manager *m);
+void maintenance_record_stop(Manager *m);
 
 /* manager.c */
 void manager_update_status(Manager *m, bool force);
