@@ -105,10 +105,24 @@ static void format_excess(uint64_t mask, char *buf, size_t size) {
         }
 }
 
-static void print_header(void) {
-        printf("%-20s %-12s %-10s %-*s %-9s %-20s %-11s %s\n",
-               "TIME", "CONTAINER", "RUNTIME", NAMES_WIDTH, "NAMESPACE/POD/CONTAINER", "VERDICT", "RULE", "ACTION",
-               "EXCESS");
+/* A terminal gets lines that fit it; a pipe gets all of each. */
+static void print_line(char *line, size_t n, const EventsOutput *out, const char *color) {
+        if (out->width > 3 && n > out->width)
+                strcpy(line + out->width - 3, "...");
+        if (color)
+                printf("%s%s%s\n", color, line, ANSI_NORMAL);
+        else
+                puts(line);
+}
+
+static void print_header(const EventsOutput *out) {
+        char line[256];
+        int n;
+
+        n = snprintf(line, sizeof line, "%-20s %-12s %-10s %-*s %-9s %-20s %-11s %s", "TIME", "CONTAINER", "RUNTIME",
+                     NAMES_WIDTH, "NAMESPACE/POD/CONTAINER", "VERDICT", "RULE", "ACTION", "EXCESS");
+        if (n > 0 && (size_t) n < sizeof line)
+                print_line(line, (size_t) n, out, NULL);
 }
 
 static const char *verdict_color(const Event *e) {
@@ -138,13 +152,7 @@ static void print_row(const Event *e, const EventsOutput *out) {
                      excess);
         if (n < 0)
                 return;
-        /* A terminal gets a line that fits it; a pipe gets all of it. */
-        if (out->width > 3 && (size_t) n > out->width && (size_t) n < sizeof line)
-                strcpy(line + out->width - 3, "...");
-        if (color)
-                printf("%s%s%s\n", color, line, ANSI_NORMAL);
-        else
-                puts(line);
+        print_line(line, (size_t) n < sizeof line ? (size_t) n : sizeof line - 1, out, color);
 }
 
 static int print_event(const Event *e, void *userdata) {
@@ -161,7 +169,7 @@ static int print_event(const Event *e, void *userdata) {
                         return r;
         } else {
                 if (out->n == 0)
-                        print_header();
+                        print_header(out);
                 print_row(e, out);
         }
         out->n++;
