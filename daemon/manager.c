@@ -191,6 +191,10 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
                 return log_error_errno(r, "Failed to open the database %s: %m", m->db_path);
         /* the daemon must not stall behind a long capctl query: fail fast, retry later */
         store_set_busy_timeout(m->store, 200);
+        /* nor behind its own checkpoints: record.c runs them on a timer */
+        r = store_set_autocheckpoint(m->store, 0);
+        if (r < 0)
+                log_warning_errno(r, "Failed to move checkpoints off the verdict path, ignoring: %m");
 
         r = load_policy(m, c->default_policy);
         if (r < 0)
@@ -290,6 +294,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->store_retry);
         sd_event_source_disable_unref(m->flush);
         sd_event_source_disable_unref(m->prune_timer);
+        sd_event_source_disable_unref(m->checkpoint);
         sd_event_unref(m->event);
 
         tdestroy(m->watches, free_watch);

@@ -97,6 +97,7 @@ typedef struct Manager {
         uint64_t store_retry_delay;
         bool store_failing;
         sd_event_source *flush;
+        sd_event_source *checkpoint; /* copies the write-ahead log into the database, later */
 
         uint64_t retention_usec;     /* 0: keep every event */
         sd_event_source *prune_timer;

@@ -14,6 +14,10 @@
 #define STORE_RETRY_FIRST_USEC (500 * 1000ULL)
 #define STORE_RETRY_MAX_USEC (30 * 1000 * 1000ULL)
 #define FLUSH_BATCH 256
+/* The write-ahead log is copied into the database this long after the first write since the
+ * last copy: off the verdict path (a checkpoint inside a commit stalled the loop for
+ * milliseconds, 12 times a second at 1,000 containers a second), at most once a second. */
+#define CHECKPOINT_DELAY_USEC (1000 * 1000ULL)
 
 static void journal(const Event *e) {
         _cleanup_free_ char *line = NULL;
@@ -80,6 +84,33 @@ static void enqueue(Manager *m, Event *e) {
         m->n_pending++;
 }
 
+static int on_checkpoint(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        m->checkpoint = sd_event_source_disable_unref(m->checkpoint);
+        r = store_checkpoint(m->store);
+        if (r < 0 && r != -EBUSY)
+                log_warning_errno(r, "Failed to checkpoint the database, ignoring: %m");
+        return 0;
+}
+
+static void schedule_checkpoint(Manager *m) {
+        int r;
+
+        if (m->checkpoint)
+                return;
+        r = sd_event_add_time_relative(m->event, &m->checkpoint, CLOCK_MONOTONIC, CHECKPOINT_DELAY_USEC,
+                                       100 * 1000, on_checkpoint, m);
+        if (r < 0) {
+                /* Then SQLite's own checkpoints again, in the commit: slower, never unbounded. */
+                log_warning_errno(r, "Failed to schedule a checkpoint, letting SQLite checkpoint itself: %m");
+                (void) store_set_autocheckpoint(m->store, 1000);
+                return;
+        }
+        (void) sd_event_source_set_description(m->checkpoint, "store-checkpoint");
+}
+
 /* Writes every waiting verdict, in order, in transactions of at most FLUSH_BATCH. */
 void record_flush(Manager *m) {
         size_t written = 0;
@@ -111,6 +142,7 @@ void record_flush(Manager *m) {
                 if (!m->pending)
                         m->pending_tail = NULL;
                 written += n;
+                schedule_checkpoint(m);
         }
         if (m->store_failing)
                 log_notice("The store is back: %zu waiting verdicts written", written);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,20 @@ void store_set_busy_timeout(Store *s, unsigned msec) {
         (void) sqlite3_busy_timeout(s->db, (int) msec);
 }
 
+int store_set_autocheckpoint(Store *s, unsigned pages) {
+        if (!s)
+                return -EINVAL;
+        return store_errno(sqlite3_wal_autocheckpoint(s->db, (int) (pages > INT_MAX ? INT_MAX : pages)));
+}
+
+int store_checkpoint(Store *s) {
+        if (!s)
+                return -EINVAL;
+        if (s->mode != STORE_READ_WRITE)
+                return -EROFS;
+        return store_errno(sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL));
+}
+
 const char *store_errmsg(Store *s) {
         return s && s->db ? sqlite3_errmsg(s->db) : "no database";
 }
@@ -306,6 +321,18 @@ int store_open(const char *path, StoreMode mode, Store **ret) {
                 if (r < 0)
                         return r;
                 r = store_exec(s, "PRAGMA synchronous = NORMAL");
+                if (r < 0)
+                        return r;
+                /* The -wal and -shm files stay when the last writer closes: a reader in the
+                 * database's group, without write access to the directory, could not create
+                 * them, and SQLite cannot read a WAL database without them. */
+                {
+                        int persist = 1;
+
+                        (void) sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+                }
+                /* After a burst, the log file is cut back to this size at the next checkpoint. */
+                r = store_exec(s, "PRAGMA journal_size_limit = 16777216");
                 if (r < 0)
                         return r;
                 r = migrate(s);

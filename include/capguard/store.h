@@ -34,6 +34,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Store *, store_close);
 /* How long to wait for the other side's lock before -EBUSY (default 5 s). */
 void store_set_busy_timeout(Store *s, unsigned msec);
 
+/* Checkpoints: by default SQLite copies the write-ahead log into the database inside whichever
+ * commit crosses 1,000 pages, which stalls that writer. A writer that cannot afford the stall
+ * turns that off with store_set_autocheckpoint(s, 0) and calls store_checkpoint() when it has
+ * time; it must, or the log grows without bound. */
+int store_set_autocheckpoint(Store *s, unsigned pages);
+/* A passive checkpoint: copies what no reader still needs, never waits for one. */
+int store_checkpoint(Store *s);
+
 /* SQLite's own words on the last failure, for the caller's log line. */
 const char *store_errmsg(Store *s);
 /* The schema version of the file (PRAGMA user_version). */
