@@ -88,9 +88,12 @@ static int event_check(const Event *e) {
  * that was not there yet at the first verdict) fills in what was unknown, and never
  * overwrites what was recorded. */
 static int container_upsert(Store *s, const Event *e, int64_t *ret_id) {
-        _cleanup_stmt_reset_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_reset_ sqlite3_stmt *st = NULL, *q = NULL;
+        int64_t before;
         int r;
 
+        /* No RETURNING: SQLite builds an ephemeral table for it on every run. A new row moves
+         * the last rowid; a row that was there is looked up through the key's index. */
         r = store_prepare_cached(s, STORE_STMT_CONTAINER_UPSERT,
                           "INSERT INTO containers (runtime, runtime_namespace, container_id, pid_start, pid, "
                           "                        k8s_namespace, pod, container, image, sandbox, first_seen, "
@@ -108,8 +111,7 @@ static int container_upsert(Store *s, const Event *e, int64_t *ret_id) {
                           "  declared_bnd = coalesce(declared_bnd, excluded.declared_bnd),"
                           "  declared_amb = coalesce(declared_amb, excluded.declared_amb),"
                           /* a verdict retried after -EBUSY may arrive after a newer one */
-                          "  first_seen = min(first_seen, excluded.first_seen) "
-                          "RETURNING id",
+                          "  first_seen = min(first_seen, excluded.first_seen)",
                           &st);
         if (r < 0)
                 return r;
@@ -130,11 +132,27 @@ static int container_upsert(Store *s, const Event *e, int64_t *ret_id) {
                         return r;
         }
 
-        /* With RETURNING, the row is written by the first step. */
-        r = sqlite3_step(st);
+        before = sqlite3_last_insert_rowid(s->db);
+        r = store_step_done(st);
+        if (r < 0)
+                return r;
+        if (sqlite3_last_insert_rowid(s->db) != before) {
+                *ret_id = sqlite3_last_insert_rowid(s->db);
+                return 0;
+        }
+
+        r = store_prepare_cached(s, STORE_STMT_CONTAINER_ID,
+                                 "SELECT id FROM containers "
+                                 "WHERE runtime = ?1 AND runtime_namespace = ?2 AND container_id = ?3 AND pid_start = ?4",
+                                 &q);
+        if (r < 0)
+                return r;
+        if ((r = bind_container_key(q, e->runtime, e->runtime_namespace, e->container_id, e->pid_start)) < 0)
+                return r;
+        r = sqlite3_step(q);
         if (r != SQLITE_ROW)
                 return store_errno(r) ?: -EIO;
-        *ret_id = sqlite3_column_int64(st, 0);
+        *ret_id = sqlite3_column_int64(q, 0);
         return 0;
 }
 

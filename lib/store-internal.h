@@ -12,6 +12,9 @@ typedef enum StoreStmt {
         STORE_STMT_EVENT_INSERT,
         STORE_STMT_EVENT_EXISTS,
         STORE_STMT_CONTAINER_EXITED,
+        STORE_STMT_CONTAINER_ID,
+        STORE_STMT_BEGIN,
+        STORE_STMT_COMMIT,
         _STORE_STMT_MAX,
 } StoreStmt;
 

@@ -135,10 +135,13 @@ static void events_where(QueryBuilder *b, const EventQuery *q, char **upper) {
                                 " AND ((e.excess_inh | e.excess_prm | e.excess_eff | e.excess_bnd | e.excess_amb |"
                                 "       e.cap_inh | e.cap_prm | e.cap_eff | e.cap_bnd | e.cap_amb) & ?) <> 0",
                                 (int64_t) q->caps);
+        /* The constant terms let the planner use the partial indexes on verdict and action. */
         if (q->by_verdict)
-                query_add_text(b, " AND e.verdict = ?", event_verdict_to_string(q->verdict));
+                query_add_text(b, q->verdict == EVENT_VERDICT_OK ? " AND e.verdict = ?" : " AND e.verdict = ? AND e.verdict <> 'ok'",
+                               event_verdict_to_string(q->verdict));
         if (q->by_action)
-                query_add_text(b, " AND e.action = ?", event_action_to_string(q->action));
+                query_add_text(b, q->action == EVENT_ACTION_NONE ? " AND e.action = ?" : " AND e.action = ? AND e.action <> 'none'",
+                               event_action_to_string(q->action));
 }
 
 static void events_query_build(QueryBuilder *b, const EventQuery *q, char **upper) {
