@@ -12,10 +12,10 @@ static const Verb verbs[] = {
         { "decode", "[--json] MASK|NAMES...", "Name the capabilities in masks, and what each allows", verb_decode },
         { "scan", "[--containers-only] [--json]", "Show every process's capability sets, by container", verb_scan },
         { "policy", "validate|load|list|show|test ...", "Check, load and try out node policy", verb_policy },
-        { "events", "[FILTERS] [--json] [--limit N] [--reverse]", "List the verdicts capguardd recorded, newest last", verb_events },
-        { "violations", "[FILTERS] [--json] [--limit N] [--reverse]", "List the verdicts that found too many capabilities", verb_violations },
+        { "events", "[FILTERS] [--json] [--limit N]", "List the verdicts capguardd recorded, newest last", verb_events },
+        { "violations", "[FILTERS] [--json] [--limit N]", "List the verdicts that found too many capabilities", verb_violations },
         { "containers", "[--all] [--json] [--quiet]", "List the containers with their latest verdict", verb_containers },
-        { "status", "[--json]", "Is capguardd running, with which policy, what it found lately", verb_status },
+        { "status", "[--json]", "Whether capguardd runs, its policy, what it found lately", verb_status },
         { "stats", "[--since T] [FILTERS] [--json]", "Violations per namespace, rule and capability", verb_stats },
         { "prune", "--older-than D [--dry-run]", "Delete history older than D", verb_prune },
 };
@@ -30,7 +30,7 @@ static void help(FILE *f) {
                 "\n"
                 "Verbs:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                fprintf(f, "  %-8s %-36s %s\n", verbs[i].name, verbs[i].synopsis, verbs[i].summary);
+                fprintf(f, "  %-10s %-34s %s\n", verbs[i].name, verbs[i].synopsis, verbs[i].summary);
         fprintf(f,
                 "\n"
                 "Run 'capctl VERB --help' for a verb's options.\n"
