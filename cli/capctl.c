@@ -15,6 +15,7 @@ static const Verb verbs[] = {
         { "events", "[FILTERS] [--json] [--limit N]", "List the verdicts capguardd recorded, newest last", verb_events },
         { "violations", "[FILTERS] [--json] [--limit N]", "List the verdicts that found too many capabilities", verb_violations },
         { "containers", "[--all] [--json] [--quiet]", "List the containers with their latest verdict", verb_containers },
+        { "explain", "[--json] ID-PREFIX", "Everything about one container: sets, rules, history", verb_explain },
         { "status", "[--json]", "Whether capguardd runs, its policy, what it found lately", verb_status },
         { "stats", "[--since T] [FILTERS] [--json]", "Violations per namespace, rule and capability", verb_stats },
         { "prune", "--older-than D [--dry-run]", "Delete history older than D", verb_prune },

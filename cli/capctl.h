@@ -36,6 +36,7 @@ int verb_containers(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 int verb_stats(int argc, char *argv[]);
 int verb_prune(int argc, char *argv[]);
+int verb_explain(int argc, char *argv[]);
 
 /* An event as `capctl events --json` prints it; NULL if out of memory. */
 json_object *event_to_json(const Event *e);

@@ -15,7 +15,7 @@ static const CapSet report_order[_CAP_SET_MAX] = {
         CAP_SET_BOUNDING, CAP_SET_PERMITTED, CAP_SET_EFFECTIVE, CAP_SET_INHERITABLE, CAP_SET_AMBIENT,
 };
 
-static const char *fact(const ContainerFacts *f, PolicyMatchKey k) {
+const char *container_facts_get(const ContainerFacts *f, PolicyMatchKey k) {
         switch (k) {
         case MATCH_K8S_NAMESPACE:
                 return f->k8s_namespace;
@@ -43,11 +43,15 @@ static bool globs_fit(char *const *globs, const char *value) {
         return false;
 }
 
-bool policy_rule_fits(const PolicyRule *r, const ContainerFacts *f) {
+PolicyMatchKey policy_rule_mismatch(const PolicyRule *r, const ContainerFacts *f) {
         for (PolicyMatchKey k = 0; k < _MATCH_KEY_MAX; k++)
-                if (r->match[k] && !globs_fit(r->match[k], fact(f, k)))
-                        return false;
-        return true;
+                if (r->match[k] && !globs_fit(r->match[k], container_facts_get(f, k)))
+                        return k;
+        return _MATCH_KEY_INVALID;
+}
+
+bool policy_rule_fits(const PolicyRule *r, const ContainerFacts *f) {
+        return policy_rule_mismatch(r, f) < 0;
 }
 
 _printf_(3, 4)

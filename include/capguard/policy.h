@@ -161,5 +161,10 @@ int policy_evaluate(const Policy *p, const ContainerFacts *f, uint64_t node_boun
 
 /* Whether rule r's match fits f (exposed for `capctl policy test` explanations and tests). */
 bool policy_rule_fits(const PolicyRule *r, const ContainerFacts *f);
+/* Why it does not: the first key, in PolicyMatchKey order, none of whose globs fits f's value;
+ * _MATCH_KEY_INVALID if the rule fits. For `capctl explain`. */
+PolicyMatchKey policy_rule_mismatch(const PolicyRule *r, const ContainerFacts *f) _pure_;
+/* f's value for match key k: NULL where f does not know it (matched as ""), or for a bad k. */
+const char *container_facts_get(const ContainerFacts *f, PolicyMatchKey k) _pure_;
 
 void verdict_done(Verdict *v);

@@ -72,7 +72,7 @@ subsection_names() {
 
 # verbs_intro: section VERBS before its first .SS: what all verbs share.
 verbs_intro() {
-        section VERBS | awk '/^\.SS / { exit } 1'
+        section VERBS | awk '/^\.SS / { f = 1 } !f'
 }
 
 # documented_options [--synopsis]: the options that the roff on stdin lists in .TP tags, and

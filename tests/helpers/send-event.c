@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* send-event: journals one Event built from the command line, as capguardd does with a verdict,
  * so tests can put any bytes into its strings (they skip the cleaning capguardd's parsers do).
- * Not a test itself: tests/integration/test-journal.sh runs it (SEND_EVENT).
+ * Not a test itself: tests/integration/test-journal.sh runs it (SEND_EVENT), and
+ * tests/cli/test-explain.sh, with --db, to record events as capguardd does.
  *
  *   send-event [--container-id ID] [--runtime R] [--runtime-namespace NS] [--k8s-namespace NS]
- *              [--pod P] [--container C] [--image I] [--pid PID] [--uid UID]
- *              [--cap SET=HEX]... [--excess SET=HEX]... [--no-new-privs 0|1] [--seccomp N]
- *              [--verdict V] [--rule R] [--policy-version N] [--reason TEXT]...
- *              [--action A] [--action-detail TEXT] [--print-line | --print-fields]
+ *              [--pod P] [--container C] [--image I] [--sandbox] [--pid PID] [--pid-start N]
+ *              [--uid UID] [--cap SET=HEX]... [--declared SET=HEX]... [--excess SET=HEX]...
+ *              [--no-new-privs 0|1] [--seccomp N] [--verdict V] [--rule R] [--policy-version N]
+ *              [--reason TEXT]... [--action A] [--action-detail TEXT] [--time USEC]
+ *              [--print-line | --print-fields | --db PATH]
  *
- * SET is inh, prm, eff, bnd or amb. Exit status: 0 journaled (or printed); 2 journald could
- * not be reached, and the entry went to stderr as journal_event_format_line() makes it, as
- * capguardd does; 1 anything else. */
+ * SET is inh, prm, eff, bnd or amb; a --declared set says the OCI config was read (the sets
+ * not given are then empty). --db records the event in the database at PATH through
+ * store_event_add() instead of journaling it; --time is its CLOCK_REALTIME in microseconds
+ * (default 1764331200000000, 2025-11-28T12:00:00Z). Exit status: 0 journaled (printed,
+ * recorded); 2 journald could not be reached, and the entry went to stderr as
+ * journal_event_format_line() makes it, as capguardd does; 1 anything else. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -20,6 +25,7 @@
 #include <string.h>
 
 #include "capguard/journal-event.h"
+#include "capguard/store.h"
 
 static const char *const set_names[_CAP_SET_MAX] = {
         [CAP_SET_INHERITABLE] = "inh",
@@ -68,7 +74,8 @@ int main(int argc, char *argv[]) {
                 ARG_CONTAINER_ID = 0x100, ARG_RUNTIME, ARG_RUNTIME_NAMESPACE, ARG_K8S_NAMESPACE, ARG_POD,
                 ARG_CONTAINER, ARG_IMAGE, ARG_PID, ARG_UID, ARG_CAP, ARG_EXCESS, ARG_NO_NEW_PRIVS,
                 ARG_SECCOMP, ARG_VERDICT, ARG_RULE, ARG_POLICY_VERSION, ARG_REASON, ARG_ACTION,
-                ARG_ACTION_DETAIL, ARG_PRINT_LINE, ARG_PRINT_FIELDS,
+                ARG_ACTION_DETAIL, ARG_PRINT_LINE, ARG_PRINT_FIELDS, ARG_SANDBOX, ARG_PID_START,
+                ARG_DECLARED, ARG_TIME, ARG_DB,
         };
         static const struct option options[] = {
                 { "container-id", required_argument, NULL, ARG_CONTAINER_ID },
@@ -92,6 +99,11 @@ int main(int argc, char *argv[]) {
                 { "action-detail", required_argument, NULL, ARG_ACTION_DETAIL },
                 { "print-line", no_argument, NULL, ARG_PRINT_LINE },
                 { "print-fields", no_argument, NULL, ARG_PRINT_FIELDS },
+                { "sandbox", no_argument, NULL, ARG_SANDBOX },
+                { "pid-start", required_argument, NULL, ARG_PID_START },
+                { "declared", required_argument, NULL, ARG_DECLARED },
+                { "time", required_argument, NULL, ARG_TIME },
+                { "db", required_argument, NULL, ARG_DB },
                 {}
         };
         _cleanup_(event_done) Event e = {
@@ -100,8 +112,10 @@ int main(int argc, char *argv[]) {
                 .seccomp = -1,
                 .verdict = EVENT_VERDICT_VIOLATION,
                 .action = EVENT_ACTION_AUDIT,
+                .time_usec = INT64_C(1764331200000000),
         };
         bool print_line = false, print_fields = false;
+        const char *db = NULL;
         size_t n_reasons = 0;
         long long v;
         int c, r;
@@ -190,6 +204,24 @@ int main(int argc, char *argv[]) {
                 case ARG_PRINT_FIELDS:
                         print_fields = true;
                         break;
+                case ARG_SANDBOX:
+                        e.sandbox = true;
+                        break;
+                case ARG_PID_START:
+                        ok = parse_number(optarg, 0, INT64_MAX, &v);
+                        e.pid_start = (uint64_t) v;
+                        break;
+                case ARG_DECLARED:
+                        ok = parse_set_mask(optarg, e.declared.mask);
+                        e.has_declared = true;
+                        break;
+                case ARG_TIME:
+                        ok = parse_number(optarg, 0, INT64_MAX, &v);
+                        e.time_usec = (int64_t) v;
+                        break;
+                case ARG_DB:
+                        db = optarg;
+                        break;
                 default:
                         return EXIT_FAILURE;
                 }
@@ -198,6 +230,18 @@ int main(int argc, char *argv[]) {
         }
         if (optind < argc)
                 return fail("unexpected argument", argv[optind]);
+
+        if (db) {
+                _cleanup_store_ Store *s = NULL;
+
+                r = store_open(db, STORE_READ_WRITE, &s);
+                if (r < 0)
+                        return fail("cannot open the database", strerror(-r));
+                r = store_event_add(s, &e, NULL);
+                if (r < 0)
+                        return fail("cannot record the event", r == -EIO ? store_errmsg(s) : strerror(-r));
+                return EXIT_SUCCESS;
+        }
 
         if (print_fields) {
                 _cleanup_(journal_fields_done) JournalFields f = {};

@@ -556,6 +556,45 @@ START_TEST(test_rule_fits) {
 }
 END_TEST
 
+START_TEST(test_rule_mismatch) {
+        _cleanup_(policy_freep) Policy *p = policy_from_text(
+                "rules:\n"
+                "- {name: m, match: {k8s_namespace: [\"team-*\", prod], pod: [\"web-*\"], runtime: [containerd]}, allow: true}\n"
+                "- {name: any, match: {}, allow: true}\n"
+                "- {name: no-pod, match: {pod: [\"*\"], image: [\"?*\"]}, allow: true}");
+        ContainerFacts f = { .k8s_namespace = "team-a", .pod = "web-0", .runtime = "containerd", .image = "x" };
+
+        ck_assert_int_eq(policy_rule_mismatch(&p->rules[0], &f), _MATCH_KEY_INVALID);
+        ck_assert(policy_rule_fits(&p->rules[0], &f));
+
+        /* the first key that does not fit, in PolicyMatchKey order, whatever the others do */
+        f.runtime = "docker";
+        ck_assert_int_eq(policy_rule_mismatch(&p->rules[0], &f), MATCH_RUNTIME);
+        f.pod = "db-0";
+        ck_assert_int_eq(policy_rule_mismatch(&p->rules[0], &f), MATCH_POD);
+        f.k8s_namespace = "kube-system";
+        ck_assert_int_eq(policy_rule_mismatch(&p->rules[0], &f), MATCH_K8S_NAMESPACE);
+        ck_assert(!policy_rule_fits(&p->rules[0], &f));
+        /* a fact not known fits only "*" */
+        f.k8s_namespace = NULL;
+        ck_assert_int_eq(policy_rule_mismatch(&p->rules[0], &f), MATCH_K8S_NAMESPACE);
+        ck_assert_ptr_null(container_facts_get(&f, MATCH_K8S_NAMESPACE));
+        ck_assert_str_eq(container_facts_get(&f, MATCH_POD), "db-0");
+
+        /* match: {} fits everything */
+        ck_assert_int_eq(policy_rule_mismatch(&p->rules[1], &(ContainerFacts) {}), _MATCH_KEY_INVALID);
+
+        /* "*" fits a missing pod, "?*" does not fit a missing image */
+        f.image = NULL;
+        f.pod = NULL;
+        ck_assert_int_eq(policy_rule_mismatch(&p->rules[2], &f), MATCH_IMAGE);
+        f.image = "";
+        ck_assert_int_eq(policy_rule_mismatch(&p->rules[2], &f), MATCH_IMAGE);
+        f.image = "nginx";
+        ck_assert_int_eq(policy_rule_mismatch(&p->rules[2], &f), _MATCH_KEY_INVALID);
+}
+END_TEST
+
 static Suite *suite(void) {
         Suite *s = suite_create("policy-eval");
         TCase *tc = tcase_create("table"), *tl = tcase_create("loops");
@@ -567,6 +606,7 @@ static Suite *suite(void) {
         tcase_add_test(tl, test_every_set);
         tcase_add_test(tl, test_invalid_arguments);
         tcase_add_test(tl, test_rule_fits);
+        tcase_add_test(tl, test_rule_mismatch);
         suite_add_tcase(s, tl);
         return s;
 }
