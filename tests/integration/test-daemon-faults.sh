@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # capguardd and bad input: state files that are not JSON, symlinks, huge, or name a pid that is
 # gone or not the container's are recorded with the reason and the daemon goes on; a database
-# locked by a long query delays the history, never the journal, and loses nothing.
+# locked by a long query or on a full disk delays the history, never the journal, and loses
+# nothing; an inotify queue that overflows costs a rescan, not a container.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../stack/lib.sh
 source "$CAPGUARD_SOURCE_ROOT/tests/stack/lib.sh"
@@ -121,5 +122,94 @@ check "while the database is locked, the verdict reaches the journal" test -n "$
 wait "$lock" 2>/dev/null || true
 is "$(reason_of "locked-$tag" | cut -d: -f1)" ok "once the lock is gone, the verdict is in the database"
 check "the daemon said it kept the verdict" grep -q "keeping them until the store recovers" "$work/daemon.log"
+
+# --- a second daemon for each fault below, on its own root and database ---------------------
+
+start_second() { # start_second NAME DB ROOT: sets second
+        "$CAPGUARDD" --db "$2" --pid-file "$work/$1.pid" --default-policy "$work/policy.yaml" \
+                --watch "runc:$3" >"$work/$1.log" 2>&1 &
+        second=$!
+        cleanup_add kill "$second"
+        for _ in $(seq 100); do [[ -s $work/$1.pid ]] && return 0; sleep 0.05; done
+        return 1
+}
+
+judged_in() { # judged_in DB PREFIX N: until N containers named PREFIX* are judged ok there
+        local n
+        for _ in $(seq 100); do
+                n=$("$CAPCTL" --db "$1" events --json --container "$2" 2>/dev/null | jq -s 'map(select(.verdict == "ok")) | length')
+                [[ ${n:-0} -ge $3 ]] && return 0
+                sleep 0.1
+        done
+        diag "only ${n:-0} of $3 containers $2* judged"
+        return 1
+}
+
+spawn_sleepers() { # spawn_sleepers N: N host processes, their pids in sleepers[]
+        sleepers=()
+        for ((i = 0; i < $1; i++)); do
+                sleep 1000 &
+                sleepers+=($!)
+                cleanup_add kill "$!"
+        done
+}
+
+put_in() { # put_in ROOT ID PID: a state file under ROOT, renamed in as runc does
+        mkdir -p "$1/$2"
+        jq -cn --arg id "$2" --argjson pid "$3" --argjson start "$(start_of "$3")" --arg b "$1/$2" \
+                '{id: $id, init_process_pid: $pid, init_process_start: $start,
+                  created: "2026-11-28T12:00:00Z", config: {labels: ["bundle=" + $b]}}' >"$1/$2/state.json.tmp"
+        mv "$1/$2/state.json.tmp" "$1/$2/state.json"
+}
+
+# an inotify queue that overflows: the kernel drops events and says so; the daemon rescans
+queued=/proc/sys/fs/inotify/max_queued_events
+old_queued=$(cat "$queued")
+cleanup_add sh -c "echo $old_queued >$queued"
+echo 8 >"$queued"  # read when the daemon creates its inotify instance
+mkdir -p "$work/root-overflow"
+start_second overflow "$work/overflow.db" "$work/root-overflow" || bail_out "capguardd (overflow) did not start"
+echo "$old_queued" >"$queued"
+spawn_sleepers 30
+kill -STOP "$second"
+for ((i = 0; i < 30; i++)); do
+        put_in "$work/root-overflow" "ovf$i-$tag" "${sleepers[i]}"
+done
+kill -CONT "$second"
+check "inotify overflow: every container is judged all the same" judged_in "$work/overflow.db" "ovf" 30
+check "inotify overflow: the daemon rescanned" grep -q "inotify queue overflowed, rescanning every root" "$work/overflow.log"
+check "inotify overflow: capguardd still runs" kill -0 "$second"
+kill "$second"
+
+# a full disk: the journal at once, the store once there is room again
+if mountpoint -q /proc && mkdir -p "$work/full" && mount -t tmpfs -o size=1m tmpfs "$work/full" 2>/dev/null; then
+        cleanup_add umount -l "$work/full"
+        mkdir -p "$work/root-full"
+        start_second full "$work/full/capguard.db" "$work/root-full" || bail_out "capguardd (full) did not start"
+        dd if=/dev/zero of="$work/full/filler" bs=4k 2>/dev/null || true  # until ENOSPC
+        spawn_sleepers 40
+        for ((i = 0; i < 40; i++)); do
+                put_in "$work/root-full" "full$i-$tag" "${sleepers[i]}"
+        done
+        journal=""
+        for _ in $(seq 50); do
+                journal=$(journalctl -o json --no-pager "CAPGUARD_CONTAINER_ID=full39-$tag" 2>/dev/null || true)
+                [[ -n $journal ]] && break
+                sleep 0.1
+        done
+        check "a full disk: the verdicts reach the journal" test -n "$journal"
+        for _ in $(seq 50); do
+                grep -q "keeping them until the store recovers" "$work/full.log" && break
+                sleep 0.1
+        done
+        check "a full disk: the daemon says it keeps the verdicts" grep -q "keeping them until the store recovers" "$work/full.log"
+        check "a full disk: capguardd still runs" kill -0 "$second"
+        rm -f "$work/full/filler"
+        check "room again: every verdict is written, none lost" judged_in "$work/full/capguard.db" "full" 40
+        check "room again: the daemon says so" grep -q "The store is back" "$work/full.log"
+        kill "$second"
+else
+        not_ok "a full disk: cannot mount a small tmpfs to fill"
+fi
 
 tap_done
