@@ -7,78 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capctl.h"
+#include "explain.h"
 #include "capguard/cap-info.h"
 #include "capguard/cap-json.h"
 #include "capguard/event.h"
 #include "capguard/policy.h"
 #include "capguard/store.h"
 
-#define VERB "explain"
-
-/* What cli_printable() copies of one string: more than any field the store keeps. */
-#define TEXT_MAX 4096
 
 /* The columns of the capability table, left to right. */
-static const CapSet table_sets[] = {
+const CapSet table_sets[_CAP_SET_MAX] = {
         CAP_SET_EFFECTIVE, CAP_SET_PERMITTED, CAP_SET_BOUNDING, CAP_SET_INHERITABLE, CAP_SET_AMBIENT,
 };
-static const char *const table_headings[ELEMENTSOF(table_sets)] = { "EFF", "PRM", "BND", "INH", "AMB" };
-
+const char *const table_headings[_CAP_SET_MAX] = { "EFF", "PRM", "BND", "INH", "AMB" };
 /* Sets named in a sentence: widest first, as the verdicts' reasons name them. */
-static const CapSet report_order[] = {
+const CapSet report_order[_CAP_SET_MAX] = {
         CAP_SET_BOUNDING, CAP_SET_PERMITTED, CAP_SET_EFFECTIVE, CAP_SET_INHERITABLE, CAP_SET_AMBIENT,
 };
-
-typedef enum RuleOutcome {
-        RULE_JUDGED,      /* the rule that decided */
-        RULE_NO_MATCH,    /* tried before it, did not fit */
-        RULE_NOT_REACHED, /* after it, or nothing was judged */
-        _RULE_OUTCOME_MAX,
-} RuleOutcome;
-
-static const char *const rule_outcome_names[_RULE_OUTCOME_MAX] = {
+const char *const rule_outcome_names[_RULE_OUTCOME_MAX] = {
         [RULE_JUDGED] = "judged",
         [RULE_NO_MATCH] = "no-match",
         [RULE_NOT_REACHED] = "not-reached",
 };
-
-typedef struct RuleReport {
-        RuleOutcome outcome;
-        PolicyMatchKey mismatch; /* the key that did not fit; _MATCH_KEY_INVALID if none does not */
-} RuleReport;
-
-/* Every incarnation of every container the prefix selects, oldest first. */
-typedef struct Incarnations {
-        StoreContainer *rows;
-        size_t n, allocated;
-} Incarnations;
-
-/* One container id: its latest incarnation (index into Incarnations.rows) and how many. */
-typedef struct IdGroup {
-        size_t latest;
-        size_t count;
-} IdGroup;
-
-typedef struct History {
-        const char *id;
-        Event *events; /* oldest first */
-        size_t n, allocated;
-} History;
-
-typedef struct Explained {
-        const StoreContainer *container; /* the latest incarnation */
-        size_t incarnations;
-        History history;
-        const Event *latest;      /* the newest event, NULL if none is left */
-        bool actual_known;        /* latest holds the sets the kernel reported */
-        StorePolicy stored;
-        Policy *policy;           /* the version that judged latest, NULL if there is none to replay */
-        char *policy_problem;     /* why not, NULL if there is */
-        ContainerFacts facts;
-        RuleReport *rules;        /* one per rule of policy */
-        const PolicyRule *judged; /* latest's rule in policy, NULL if it has none or policy lacks it */
-} Explained;
 
 static void help(void) {
         printf("Usage: capctl explain [--json] ID-PREFIX\n"
@@ -254,7 +204,7 @@ static int group_ids(const Incarnations *inc, IdGroup **ret, size_t *ret_n) {
 }
 
 /* "namespace/pod/container" for a Kubernetes container, its name alone for others, printable. */
-static const char *format_names(const char *k8s_namespace, const char *pod, const char *container, char *buf,
+const char *format_names(const char *k8s_namespace, const char *pod, const char *container, char *buf,
                                 size_t size) {
         char tmp[TEXT_MAX];
 
@@ -384,7 +334,7 @@ static int judge_rules(Explained *x) {
         return 0;
 }
 
-static bool cap_known(unsigned cap) {
+bool cap_known(unsigned cap) {
         return cap <= capability_last();
 }
 
@@ -402,14 +352,14 @@ static int write_caps(FILE *f, uint64_t mask) {
 }
 
 /* Whether rule r grants cap through its profile or allow list, whatever its deny list says. */
-static bool rule_grants(const PolicyRule *r, unsigned cap) {
+bool rule_grants(const PolicyRule *r, unsigned cap) {
         return r && r->has_capabilities && ((r->profile_mask | r->allow_caps) & cap_bit(cap));
 }
 
 /* The "capabilities:" block of rule r (NULL: unknown) as it would read with cap allowed, indented
  * as a rule's keys are in the shipped policies: what to paste over the rule's own block. cap goes
  * into allow unless the profile or allow grants it already, and out of deny. */
-static char *allow_yaml(const PolicyRule *r, unsigned cap) {
+char *allow_yaml(const PolicyRule *r, unsigned cap) {
         _cleanup_free_ char *buf = NULL;
         _cleanup_fclose_ FILE *f = NULL;
         bool caps = r && r->has_capabilities;
@@ -455,7 +405,7 @@ static char *allow_yaml(const PolicyRule *r, unsigned cap) {
 }
 
 /* The sets in which latest holds cap beyond its rule: "bounding, permitted". */
-static void excess_sets(const Event *e, unsigned cap, char *buf, size_t size) {
+void excess_sets(const Event *e, unsigned cap, char *buf, size_t size) {
         size_t len = 0;
 
         buf[0] = '\0';
@@ -466,7 +416,7 @@ static void excess_sets(const Event *e, unsigned cap, char *buf, size_t size) {
 }
 
 /* "[team-*, prod]" */
-static const char *format_globs(char *const *globs, char *buf, size_t size) {
+const char *format_globs(char *const *globs, char *buf, size_t size) {
         char tmp[TEXT_MAX];
         size_t len = 0;
 
@@ -477,424 +427,6 @@ static const char *format_globs(char *const *globs, char *buf, size_t size) {
         if (len + 1 < sizeof tmp)
                 strcpy(tmp + len, "]");
         return cli_printable(tmp, buf, size);
-}
-
-/* ---- JSON ---- */
-
-static json_object *sets_to_json(const CapSets *sets) {
-        _cleanup_json_ json_object *o = json_object_new_object();
-
-        if (!o)
-                return NULL;
-        for (CapSet s = 0; s < _CAP_SET_MAX; s++)
-                if (json_add(o, capset_json_key(s), capability_mask_to_json(sets->mask[s])) < 0)
-                        return NULL;
-        return TAKE_PTR(o);
-}
-
-static json_object *container_to_json(const Explained *x) {
-        _cleanup_json_ json_object *o = json_object_new_object();
-        const StoreContainer *c = x->container;
-        char first[EVENT_TIME_MAX], exited[EVENT_TIME_MAX];
-
-        if (!o)
-                return NULL;
-        if (json_add_string_or_null(o, "container_id", c->container_id) < 0 ||
-            json_add_string_or_null(o, "runtime", runtime_to_string(c->runtime)) < 0 ||
-            json_add_string_or_null(o, "runtime_namespace", c->runtime_namespace) < 0 ||
-            json_add_string_or_null(o, "k8s_namespace", c->k8s_namespace) < 0 ||
-            json_add_string_or_null(o, "pod", c->pod) < 0 ||
-            json_add_string_or_null(o, "container", c->container) < 0 ||
-            json_add_string_or_null(o, "image", c->image) < 0 ||
-            json_add(o, "sandbox", json_object_new_boolean(c->sandbox)) < 0 ||
-            json_add(o, "pid", json_object_new_int64(c->pid)) < 0 ||
-            json_add(o, "first_seen", json_object_new_string(event_format_time(c->first_seen_usec, first))) < 0 ||
-            json_add_string_or_null(o, "exited",
-                                    c->exited_usec ? event_format_time(c->exited_usec, exited) : NULL) < 0 ||
-            json_add(o, "incarnations", json_object_new_uint64(x->incarnations)) < 0)
-                return NULL;
-        return TAKE_PTR(o);
-}
-
-/* The verdict's keys of the latest event's object in "events", as `capctl events --json` has them. */
-static json_object *verdict_to_json(json_object *event) {
-        static const char *const keys[] = {
-                "time", "verdict", "rule", "policy_version", "action", "action_detail", "reasons",
-        };
-        _cleanup_json_ json_object *o = json_object_new_object();
-
-        if (!o)
-                return NULL;
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                json_object *v = NULL;
-
-                (void) json_object_object_get_ex(event, keys[i], &v);
-                if ((v ? json_add(o, keys[i], json_object_get(v)) : json_add_null(o, keys[i])) < 0)
-                        return NULL;
-        }
-        return TAKE_PTR(o);
-}
-
-static json_object *mismatch_to_json(const PolicyRule *r, PolicyMatchKey k, const ContainerFacts *f) {
-        _cleanup_json_ json_object *o = json_object_new_object(), *patterns = json_object_new_array();
-
-        if (!o || !patterns)
-                return NULL;
-        for (char *const *g = r->match[k]; g && *g; g++)
-                if (json_object_array_add(patterns, json_object_new_string(*g)) < 0)
-                        return NULL;
-        if (json_add(o, "key", json_object_new_string(policy_match_key_to_string(k))) < 0 ||
-            json_add_string_or_null(o, "value", container_facts_get(f, k)) < 0 ||
-            json_add(o, "patterns", TAKE_PTR(patterns)) < 0)
-                return NULL;
-        return TAKE_PTR(o);
-}
-
-static json_object *rules_to_json(const Explained *x) {
-        _cleanup_json_ json_object *a = json_object_new_array();
-
-        if (!a)
-                return NULL;
-        for (size_t i = 0; i < x->policy->n_rules; i++) {
-                const PolicyRule *r = &x->policy->rules[i];
-                const RuleReport *rr = &x->rules[i];
-                _cleanup_json_ json_object *o = json_object_new_object();
-
-                if (!o ||
-                    json_add(o, "name", json_object_new_string(r->name)) < 0 ||
-                    json_add(o, "line", json_object_new_uint64(r->line)) < 0 ||
-                    json_add(o, "outcome", json_object_new_string(rule_outcome_names[rr->outcome])) < 0 ||
-                    (rr->mismatch >= 0 ? json_add(o, "mismatch", mismatch_to_json(r, rr->mismatch, &x->facts))
-                                       : json_add_null(o, "mismatch")) < 0 ||
-                    json_object_array_add(a, o) < 0)
-                        return NULL;
-                o = NULL; /* the array has it */
-        }
-        return TAKE_PTR(a);
-}
-
-static json_object *excess_to_json(const Explained *x) {
-        _cleanup_json_ json_object *a = json_object_new_array();
-        uint64_t excess = x->latest ? event_excess_any(x->latest) : 0;
-
-        if (!a)
-                return NULL;
-        CAP_FOREACH(cap, excess) {
-                _cleanup_json_ json_object *o = json_object_new_object(), *sets = json_object_new_array();
-                _cleanup_free_ char *yaml = NULL;
-
-                if (!o || !sets)
-                        return NULL;
-                for (size_t i = 0; i < ELEMENTSOF(report_order); i++)
-                        if ((x->latest->excess[report_order[i]] & cap_bit(cap)) &&
-                            json_object_array_add(sets, json_object_new_string(capset_to_string(report_order[i]))) < 0)
-                                return NULL;
-                if (cap_known(cap)) {
-                        yaml = allow_yaml(x->judged, cap);
-                        if (!yaml)
-                                return NULL;
-                }
-                if (json_add(o, "capability", json_object_new_string(capability_to_name(cap))) < 0 ||
-                    json_add_string_or_null(o, "description", capability_describe(cap)) < 0 ||
-                    json_add(o, "sets", TAKE_PTR(sets)) < 0 ||
-                    json_add_string_or_null(o, "allow_yaml", yaml) < 0 ||
-                    json_object_array_add(a, o) < 0)
-                        return NULL;
-                o = NULL;
-        }
-        return TAKE_PTR(a);
-}
-
-static int print_json(const Explained *x) {
-        _cleanup_json_ json_object *o = json_object_new_object(), *events = json_object_new_array();
-        const Event *e = x->latest;
-
-        if (!o || !events)
-                return -ENOMEM;
-        for (size_t i = 0; i < x->history.n; i++) {
-                json_object *ev = event_to_json(&x->history.events[i]);
-
-                if (!ev || json_object_array_add(events, ev) < 0) {
-                        json_object_put(ev);
-                        return -ENOMEM;
-                }
-        }
-
-        if (json_add(o, "container", container_to_json(x)) < 0)
-                return -ENOMEM;
-        /* The config's sets are the incarnation's: the latest event carries them. */
-        if (e ? !e->has_declared : !x->container->has_declared) {
-                if (json_add_null(o, "declared") < 0)
-                        return -ENOMEM;
-        } else if (json_add(o, "declared", sets_to_json(e ? &e->declared : &x->container->declared)) < 0)
-                return -ENOMEM;
-        if ((x->actual_known ? json_add(o, "actual", sets_to_json(&e->caps)) : json_add_null(o, "actual")) < 0 ||
-            (e ? json_add(o, "verdict",
-                          verdict_to_json(json_object_array_get_idx(events, json_object_array_length(events) - 1)))
-               : json_add_null(o, "verdict")) < 0 ||
-            json_add_string_or_null(o, "policy_error", x->policy_problem) < 0 ||
-            (x->policy ? json_add(o, "rules", rules_to_json(x)) : json_add_null(o, "rules")) < 0 ||
-            json_add(o, "excess", excess_to_json(x)) < 0 ||
-            json_add(o, "events", TAKE_PTR(events)) < 0)
-                return -ENOMEM;
-
-        return json_print_line(stdout, o);
-}
-
-/* ---- text ---- */
-
-static void print_field(const char *label, const char *value) {
-        char buf[TEXT_MAX], l[32];
-
-        (void) snprintf(l, sizeof l, "%s:", label);
-        printf("  %-14s%s\n", l, cli_printable(value ?: "-", buf, sizeof buf));
-}
-
-static void print_header(const Explained *x) {
-        const StoreContainer *c = x->container;
-        const Event *e = x->latest;
-        char buf[TEXT_MAX], tmp[TEXT_MAX], when[EVENT_TIME_MAX];
-
-        printf("Container %s\n", cli_printable(c->container_id, buf, sizeof buf));
-        if (c->runtime_namespace)
-                (void) snprintf(tmp, sizeof tmp, "%s, namespace %s", runtime_to_string(c->runtime) ?: "unknown",
-                                c->runtime_namespace);
-        else
-                (void) snprintf(tmp, sizeof tmp, "%s", runtime_to_string(c->runtime) ?: "unknown");
-        print_field("runtime", tmp);
-        if (c->k8s_namespace || c->pod)
-                print_field("kubernetes", format_names(c->k8s_namespace, c->pod, c->container, buf, sizeof buf));
-        else
-                print_field("name", c->container);
-        print_field("image", c->image);
-        print_field("sandbox", c->sandbox ? "yes" : "no");
-        (void) snprintf(tmp, sizeof tmp, "%d", (int) c->pid);
-        print_field("pid", tmp);
-        if (x->actual_known) {
-                (void) snprintf(tmp, sizeof tmp, "%u", (unsigned) e->uid);
-                print_field("uid", tmp);
-                print_field("no_new_privs", e->no_new_privs < 0 ? "unknown" : e->no_new_privs ? "yes" : "no");
-                (void) snprintf(tmp, sizeof tmp, "%d (%s)", e->seccomp,
-                                e->seccomp == 0 ? "disabled" : e->seccomp == 1 ? "strict" : "filter");
-                print_field("seccomp", e->seccomp < 0 ? "unknown" : tmp);
-        }
-        print_field("first seen", event_format_time(c->first_seen_usec, when));
-        print_field("exited", c->exited_usec ? event_format_time(c->exited_usec, when) : "live");
-        if (x->incarnations > 1) {
-                (void) snprintf(tmp, sizeof tmp, "%zu, the latest shown", x->incarnations);
-                print_field("incarnations", tmp);
-        }
-}
-
-static void print_capabilities(const Explained *x, bool color) {
-        const Event *e = x->latest;
-        bool has_declared = e ? e->has_declared : x->container->has_declared;
-        const CapSets *declared = e ? &e->declared : &x->container->declared;
-        uint64_t any = 0, excess = e ? event_excess_any(e) : 0;
-        char rule[256];
-
-        for (CapSet s = 0; s < _CAP_SET_MAX; s++)
-                any |= (has_declared ? declared->mask[s] : 0) | (x->actual_known ? e->caps.mask[s] : 0);
-
-        printf("\nCapabilities, declared/actual (y held, - not, ? unknown)");
-        if (excess != 0)
-                printf("; * beyond what rule '%s' allows",
-                       cli_printable(e->rule ?: "-", rule, sizeof rule));
-        printf(":\n");
-        if (!has_declared)
-                printf("  declared: unknown (the OCI config could not be read)\n");
-        if (!x->actual_known)
-                printf("  actual: unknown (%s)\n", e ? "the facts could not be read" : "no verdict is recorded");
-        if (!has_declared && !x->actual_known)
-                return;
-        if (any == 0) {
-                printf("  none, in any set\n");
-                return;
-        }
-
-        printf("    %-24s", "CAPABILITY");
-        for (size_t i = 0; i < ELEMENTSOF(table_sets); i++)
-                printf("  %s", table_headings[i]);
-        printf("\n");
-        CAP_FOREACH(cap, any) {
-                bool beyond = excess & cap_bit(cap);
-
-                printf("%s  %c %-24s", color && beyond ? ANSI_YELLOW : "", beyond ? '*' : ' ', capability_to_name(cap));
-                for (size_t i = 0; i < ELEMENTSOF(table_sets); i++) {
-                        CapSet s = table_sets[i];
-
-                        printf("  %c/%c", !has_declared ? '?' : declared->mask[s] & cap_bit(cap) ? 'y' : '-',
-                               !x->actual_known ? '?' : e->caps.mask[s] & cap_bit(cap) ? 'y' : '-');
-                }
-                printf("%s\n", color && beyond ? ANSI_NORMAL : "");
-        }
-}
-
-static void print_verdict(const Explained *x, bool color) {
-        const Event *e = x->latest;
-        char when[EVENT_TIME_MAX], tmp[TEXT_MAX], buf[TEXT_MAX];
-        const char *c = NULL;
-
-        if (!e) {
-                printf("\nVerdict: none is recorded\n");
-                return;
-        }
-        printf("\nVerdict, %s:\n", event_format_time(e->time_usec, when));
-        if (color)
-                c = e->action == EVENT_ACTION_KILLED || e->action == EVENT_ACTION_KILL_FAILED ? ANSI_RED
-                    : e->verdict == EVENT_VERDICT_VIOLATION                                    ? ANSI_YELLOW
-                                                                                               : NULL;
-        printf("  %-14s%s%s%s\n", "verdict:", c ?: "", event_verdict_to_string(e->verdict), c ? ANSI_NORMAL : "");
-        print_field("rule", e->rule);
-        if (e->policy_version > 0)
-                (void) snprintf(tmp, sizeof tmp, "version %u", e->policy_version);
-        else
-                (void) snprintf(tmp, sizeof tmp, "none was active");
-        print_field("policy", tmp);
-        if (e->action_detail)
-                (void) snprintf(tmp, sizeof tmp, "%s (%s)", event_action_to_string(e->action), e->action_detail);
-        else
-                (void) snprintf(tmp, sizeof tmp, "%s", event_action_to_string(e->action));
-        print_field("action", tmp);
-        for (char **r = e->reasons; r && *r; r++)
-                printf("  %-14s%s\n", r == e->reasons ? "reasons:" : "", cli_printable(*r, buf, sizeof buf));
-}
-
-static void print_rules(const Explained *x) {
-        const Event *e = x->latest;
-        char name[256], value[TEXT_MAX], globs[TEXT_MAX], rule[256];
-
-        if (!x->policy) {
-                printf("\nRules: %s\n", x->policy_problem);
-                return;
-        }
-        printf("\nRules of policy version %u:\n", e->policy_version);
-        if (e->verdict == EVENT_VERDICT_UNKNOWN)
-                printf("  none was tried: the facts could not be read\n");
-        else if (e->rule && !x->judged)
-                printf("  rule '%s' that judged it is not in this version\n",
-                       cli_printable(e->rule, rule, sizeof rule));
-        else if (!e->rule)
-                printf("  no rule fit: compliant\n");
-
-        for (size_t i = 0; i < x->policy->n_rules; i++) {
-                const PolicyRule *r = &x->policy->rules[i];
-                const RuleReport *rr = &x->rules[i];
-                const char *v;
-
-                cli_printable(r->name, name, sizeof name);
-                switch (rr->outcome) {
-                case RULE_JUDGED:
-                        printf("  judged by rule '%s' (policy line %u)%s\n", name, r->line,
-                               r->allow ? ": exempt (allow: true)" : "");
-                        break;
-                case RULE_NO_MATCH:
-                        if (rr->mismatch < 0) {
-                                printf("  rule '%s' (line %u) did not fit when judged (it fits what is recorded now)\n",
-                                       name, r->line);
-                                break;
-                        }
-                        v = container_facts_get(&x->facts, rr->mismatch);
-                        if (v && *v) {
-                                char tmp[TEXT_MAX];
-
-                                (void) snprintf(tmp, sizeof tmp, "'%s'", v);
-                                cli_printable(tmp, value, sizeof value);
-                        } else
-                                (void) snprintf(value, sizeof value, "(not known)");
-                        printf("  rule '%s' (line %u) did not fit: %s %s fits none of %s\n", name, r->line,
-                               policy_match_key_to_string(rr->mismatch), value,
-                               format_globs(r->match[rr->mismatch], globs, sizeof globs));
-                        break;
-                case RULE_NOT_REACHED:
-                        printf("  rule '%s' (line %u) not reached\n", name, r->line);
-                        break;
-                default:
-                        break;
-                }
-        }
-}
-
-static int print_excess(const Explained *x) {
-        const Event *e = x->latest;
-        uint64_t excess = e ? event_excess_any(e) : 0;
-        char rule[256], sets[128];
-
-        if (!e)
-                return 0;
-        if (!x->actual_known) {
-                printf("\nExcess: unknown (the facts could not be read)\n");
-                return 0;
-        }
-        if (excess == 0) {
-                printf("\nExcess: none\n");
-                return 0;
-        }
-        cli_printable(e->rule ?: "-", rule, sizeof rule);
-        printf("\nExcess, beyond what rule '%s' allows:\n", rule);
-        CAP_FOREACH(cap, excess) {
-                const char *what = capability_describe(cap);
-                _cleanup_free_ char *yaml = NULL;
-                char *line, *save = NULL;
-
-                excess_sets(e, cap, sets, sizeof sets);
-                printf("  %s (%s)\n", capability_to_name(cap), sets);
-                if (what)
-                        printf("    %s\n", what);
-                if (!cap_known(cap)) {
-                        printf("    not a capability this kernel knows: no policy can allow it\n");
-                        continue;
-                }
-                yaml = allow_yaml(x->judged, cap);
-                if (!yaml)
-                        return -ENOMEM;
-                if (x->judged && (x->judged->deny_caps & cap_bit(cap)))
-                        printf("    allow it in rule '%s' (line %u) %s its deny list:\n", rule, x->judged->line,
-                               rule_grants(x->judged, cap) ? "by taking it out of" : "and take it out of");
-                else if (x->judged)
-                        printf("    allow it in rule '%s' (line %u):\n", rule, x->judged->line);
-                else
-                        printf("    allow it in rule '%s':\n", rule);
-                for (line = strtok_r(yaml, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-                        printf("    %s\n", line);
-        }
-        return 0;
-}
-
-static void print_history(const Explained *x) {
-        const History *h = &x->history;
-
-        printf("\nHistory, %zu %s, oldest first:\n", h->n, h->n == 1 ? "event" : "events");
-        if (h->n == 0)
-                return;
-        printf("  %-27s  %-9s  %-20s  %-6s  %-11s  %s\n", "TIME", "VERDICT", "RULE", "POLICY", "ACTION", "EXCESS");
-        for (size_t i = 0; i < h->n; i++) {
-                const Event *e = &h->events[i];
-                _cleanup_free_ char *names = capability_mask_to_names(event_excess_any(e), ",");
-                char when[EVENT_TIME_MAX], rule[256], version[16];
-
-                (void) snprintf(version, sizeof version, "%u", e->policy_version);
-                printf("  %-27s  %-9s  %-20s  %-6s  %-11s  %s\n", event_format_time(e->time_usec, when),
-                       event_verdict_to_string(e->verdict), cli_printable(e->rule ?: "-", rule, sizeof rule),
-                       e->policy_version > 0 ? version : "-", event_action_to_string(e->action),
-                       names && *names ? names : "-");
-        }
-}
-
-static int print_text(const Explained *x) {
-        bool color = cli_use_color();
-        int r;
-
-        print_header(x);
-        print_capabilities(x, color);
-        print_verdict(x, color);
-        if (x->latest)
-                print_rules(x);
-        r = print_excess(x);
-        if (r < 0)
-                return r;
-        print_history(x);
-        return 0;
 }
 
 /* ---- the verb ---- */
@@ -926,7 +458,7 @@ static int explain(Store *s, const StoreContainer *c, size_t incarnations, bool 
         if (judge_rules(&x) < 0)
                 return cli_error(VERB, "out of memory");
 
-        r = json ? print_json(&x) : print_text(&x);
+        r = json ? explain_print_json(&x) : explain_print_text(&x);
         if (r < 0)
                 return cli_error(VERB, "failed to print: %s", strerror(-r));
         if (fflush(stdout) != 0)
