@@ -518,6 +518,35 @@ START_TEST(test_migrate_from_v1) {
 }
 END_TEST
 
+/* A v2 database with events, as the release before the history verbs wrote it: the v3
+ * migration rebuilds the events table and must keep every row as it was. */
+START_TEST(test_migrate_from_v2_keeps_events) {
+        _cleanup_store_ Store *s = NULL;
+        _cleanup_free_ char *sql = fixture_read("store/v2-events.sql", NULL);
+        Seen seen = {};
+        int version = -1;
+
+        raw_exec(fresh_path("v2.db"), sql);
+        ck_assert_int_eq(store_open(path, STORE_READ_WRITE, &s), 0);
+        ck_assert_int_eq(store_schema_version(s, &version), 0);
+        ck_assert_int_eq(version, STORE_SCHEMA_VERSION);
+
+        seen = query(s, 0);
+        ck_assert_uint_eq(seen.n, 6);
+        for (size_t i = 1; i < seen.n; i++)
+                ck_assert_int_lt(seen.time[i - 1], seen.time[i]);
+        /* the newest is fill-events' event 0: a kill that failed, its reasons intact */
+        {
+                uint64_t n = 0;
+
+                ck_assert_int_eq(store_events_count(s, &(EventQuery) { .by_action = true, .action = EVENT_ACTION_KILL_FAILED }, &n), 0);
+                ck_assert_uint_eq(n, 2);
+                ck_assert_int_eq(store_events_count(s, &(EventQuery) { .caps = UINT64_C(1) << 63 }, &n), 0);
+                ck_assert_uint_eq(n, 2);
+        }
+}
+END_TEST
+
 START_TEST(test_locked_is_ebusy) {
         _cleanup_store_ Store *s = NULL;
         _cleanup_(event_done) Event e = event_make("busy", 1);
@@ -637,6 +666,7 @@ int main(void) {
         tcase_add_test(tc, test_exists_exited_live);
         tcase_add_test(tc, test_refused);
         tcase_add_test(tc, test_migrate_from_v1);
+        tcase_add_test(tc, test_migrate_from_v2_keeps_events);
         tcase_add_test(tc, test_locked_is_ebusy);
         tcase_add_test(tc, test_reader_does_not_block_writer);
         tcase_add_test(tc, test_full_is_enospc);
