@@ -142,6 +142,8 @@ if j=$(wait_entry "$ID_COMPLIANT" "$ok_id"); then
         is "$(jq -r .CAPGUARD_VERDICT <<<"$j")" ok "compliant: CAPGUARD_VERDICT ok"
         is "$(jq -r 'has("CAPGUARD_EXCESS_CAPS"), has("CAPGUARD_REASON")' <<<"$j" | tr '\n' ' ')" "false false " \
                 "compliant: no excess, no reasons"
+        is "$(jq -r '[.CAPGUARD_PID, has("OBJECT_PID"), has("OBJECT_COMM")] | map(tostring) | join(" ")' <<<"$j")" \
+                "$object_pid false false" "compliant: the pid in CAPGUARD_PID, so journald does not walk /proc for it"
 else
         not_ok "compliant: no entry for $ok_id under MESSAGE_ID $ID_COMPLIANT"
 fi

@@ -309,7 +309,7 @@ START_TEST(test_compliant) {
                 "SYSLOG_IDENTIFIER=capguardd",
                 "CAPGUARD_CONTAINER_ID=capguard-fx-runc-default",
                 "CAPGUARD_RUNTIME=runc",
-                "OBJECT_PID=77",
+                "CAPGUARD_PID=77", /* not OBJECT_PID: see event_fields() */
                 "CAPGUARD_RULE=runc-default",
                 "CAPGUARD_POLICY_VERSION=1",
                 "CAPGUARD_CAP_INH=0000000000000000",
