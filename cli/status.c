@@ -12,6 +12,7 @@
 #include "capguard/event.h"
 #include "capguard/proc-stat.h"
 #include "capguard/store.h"
+#include "capguard/time-parse.h"
 #include "capguard/time-util.h"
 
 #define USEC_PER_HOUR (3600LL * 1000 * 1000)
@@ -133,7 +134,7 @@ static const char *format_span(uint64_t usec, char *buf, size_t size) {
 static void print_text(const Status *st) {
         int64_t now = (int64_t) now_usec(CLOCK_REALTIME);
         bool color = cli_use_color();
-        char when[EVENT_TIME_MAX], span[64], buf[1024];
+        char when[EVENT_TIME_MAX], span[FORMAT_DURATION_MAX], buf[1024];
 
         if (st->running) {
                 printf("capguardd:  %srunning%s, pid %d", color ? ANSI_GREEN : "", color ? ANSI_NORMAL : "", (int) st->pid);
@@ -151,9 +152,10 @@ static void print_text(const Status *st) {
                 putchar('\n');
         }
         if (st->have_record) {
-                printf("mode:       %s\n", st->record.dry_run ? "dry run (kills are recorded as would-kill)" : "enforcing");
+                printf("mode:       %s\n", st->record.dry_run ? "dry run (a kill rule's verdicts are recorded as would-kill)"
+                                                           : "kills where a rule says so");
                 if (st->record.retention_usec)
-                        printf("retention:  %s", format_span(st->record.retention_usec, span, sizeof span));
+                        printf("retention:  %s", format_duration(st->record.retention_usec, span, sizeof span));
                 else
                         printf("retention:  keeps everything");
                 if (st->record.last_prune_usec)

@@ -96,7 +96,7 @@ is "$(jq -r '[.running, .pid] | join(" ")' <<<"$st")" "true $daemon_pid" "status
 check "status: an uptime from the daemon's own record" jqe '.uptime_sec >= 0 and .uptime_sec < 600' <<<"$st"
 check "status: the default roots it watches" jqe '.watched_roots | index("containerd:/run/containerd/runc") and index("docker:/run/docker/runtime-runc") and index("runc:/run/runc")' <<<"$st"
 is "$(jq -r '[.policy_version, .dry_run, .retention_sec] | join(" ")' <<<"$st")" "1 false 2592000" \
-        "status: policy version, enforcing, retention 30 days by default"
+        "status: policy version, not a dry run, retention 30 days by default"
 check "status: the containers live" jqe '.containers_live >= 2' <<<"$st"
 check "status: the violation of the last hour" jqe '.violations_last_hour >= 1 and .violations_last_day >= .violations_last_hour' <<<"$st"
 check "status: no kills" jqe '.kills_last_day == 0' <<<"$st"
