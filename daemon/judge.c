@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "capguard/container-meta.h"
+#include "capguard/crun-status.h"
 #include "capguard/proc-cgroup.h"
 #include "capguard/proc-scan.h"
 #include "capguard/proc-status.h"
@@ -241,7 +242,7 @@ static EventAction enforce(Manager *m, Tracked *t, const Verdict *v, char **ret_
         return EVENT_ACTION_KILLED;
 }
 
-static void judge_now(Manager *m, Tracked *t) {
+static void judge_now(Manager *m, Tracked *t, InitStage stage) {
         _cleanup_(container_meta_done) ContainerMeta meta = {};
         ContainerFacts f;
         ProcStatus st;
@@ -267,7 +268,12 @@ static void judge_now(Manager *m, Tracked *t) {
         f.caps = st.caps;
         f.uid = st.uid[1];
         f.no_new_privs = st.no_new_privs;
-        f.seccomp = st.seccomp;
+        /* A parked init may not have the filter its workload will run under yet. */
+        f.seccomp = effective_seccomp(stage, st.seccomp, meta.declared_seccomp, meta.declared_no_new_privs);
+        if (f.seccomp != st.seccomp)
+                log_debug("Container %s: init %d parked without its seccomp filter yet, which its config declares "
+                          "with noNewPrivileges: the runtime loads it before the entrypoint, seccomp %d",
+                          t->id, (int) t->pin.pid, f.seccomp);
 
         if (event_container(&e, t, &f) < 0)
                 goto oom;
@@ -336,41 +342,64 @@ static void schedule_retry(Manager *m, Tracked *t) {
                 (void) sd_event_source_set_description(t->retry, "final-sets");
 }
 
-/* A runtime on this machine that capguard cannot read the state of: say so once. */
-static bool state_supported(Manager *m, Tracked *t) {
-        if (t->root->runtime != RUNTIME_CRUN)
-                return true;
-        record_unknown(m, t, "crun's state file is not read by this capguard version");
-        return false;
-}
-
-static int pin_from_state(Manager *m, Tracked *t) {
-        _cleanup_runc_state_ RuncState st = {};
+/* The init that the runtime's state file names, and when it started: runc's state.json or
+ * crun's status. 1 if read, 0 if not written yet, or a negative errno (recorded). */
+static int read_state(Manager *m, Tracked *t, pid_t *ret_pid, uint64_t *ret_start) {
         _cleanup_free_ char *path = NULL;
-        CgroupContainer cg;
-        char cpath[32];
         int r;
 
         if (asprintf(&path, "%s/%s", t->dir, t->root->state_file) < 0)
                 return log_oom();
-        r = runc_state_read_at(AT_FDCWD, path, &st);
+
+        if (t->root->runtime == RUNTIME_CRUN) {
+                _cleanup_crun_status_ CrunStatus st = {};
+
+                /* It names no container: its directory does, and that is t->id. */
+                r = crun_status_read_at(AT_FDCWD, path, &st);
+                if (r >= 0) {
+                        *ret_pid = st.pid;
+                        *ret_start = st.start;
+                }
+        } else {
+                _cleanup_runc_state_ RuncState st = {};
+
+                r = runc_state_read_at(AT_FDCWD, path, &st);
+                if (r >= 0 && !streq(st.id, t->id)) {
+                        record_unknown(m, t, "its runtime state %s names another container", path);
+                        return -EBADMSG;
+                }
+                if (r >= 0) {
+                        *ret_pid = st.init_pid;
+                        *ret_start = st.init_start;
+                }
+        }
         if (r == -ENOENT)
                 return 0; /* not written yet: the watch tells us when */
         if (r < 0) {
                 record_unknown(m, t, "its runtime state %s could not be read: %s", path, strerror(-r));
                 return r;
         }
-        if (!streq(st.id, t->id)) {
-                record_unknown(m, t, "its runtime state %s names another container", path);
-                return -EBADMSG;
-        }
+        return 1;
+}
 
-        r = proc_pin(m->proc_fd, st.init_pid, st.init_start, &t->pin);
-        if (r >= 0) {
+static int pin_from_state(Manager *m, Tracked *t) {
+        const char *runtime = t->root->runtime == RUNTIME_CRUN ? "crun" : "runc";
+        CgroupContainer cg;
+        uint64_t init_start = 0;
+        pid_t init_pid = 0;
+        char cpath[32];
+        int r;
+
+        r = read_state(m, t, &init_pid, &init_start);
+        if (r <= 0)
+                return r;
+
+        r = proc_pin(m->proc_fd, init_pid, init_start, &t->pin);
+        if (r >= 0 && t->runtime == RUNTIME_RUNC) {
                 /* The cgroup tells CRI-O's and podman's containers apart from plain runc's. */
                 (void) snprintf(cpath, sizeof cpath, "%d/cgroup", (int) t->pin.pid);
                 if (proc_cgroup_read_at(m->proc_fd, cpath, &cg) > 0 && cg.match == CGROUP_MATCH_CERTAIN &&
-                    cg.runtime >= 0 && t->runtime == RUNTIME_RUNC)
+                    cg.runtime >= 0)
                         t->runtime = cg.runtime;
         }
 
@@ -378,26 +407,26 @@ static int pin_from_state(Manager *m, Tracked *t) {
          * Only a container that was there at start can have been: one whose state appeared
          * since is new, and a burst of them needs no query each. */
         if (m->store && !m->started &&
-            store_event_exists(m->store, t->runtime, t->ns, t->id, st.init_start, m->policy_version) > 0) {
+            store_event_exists(m->store, t->runtime, t->ns, t->id, init_start, m->policy_version) > 0) {
                 t->judged = true;
                 t->judged_version = m->policy_version;
                 if (t->pin.pid <= 0)
-                        t->pin.start = st.init_start;
+                        t->pin.start = init_start;
                 return 0;
         }
 
-        /* what is known of it goes on record, under the identity runc gave it */
+        /* what is known of it goes on record, under the identity the runtime gave it */
         if (r < 0) {
-                t->pin.pid = st.init_pid;
-                t->pin.start = st.init_start;
+                t->pin.pid = init_pid;
+                t->pin.start = init_start;
         }
         if (r == -ESTALE) {
-                record_unknown(m, t, "pid %d is not its init: the process started at another time than runc recorded",
-                               (int) st.init_pid);
+                record_unknown(m, t, "pid %d is not its init: the process started at another time than %s recorded",
+                               (int) init_pid, runtime);
                 return r;
         }
         if (r < 0) {
-                record_unknown(m, t, "its init (pid %d) exited before it could be judged", (int) st.init_pid);
+                record_unknown(m, t, "its init (pid %d) exited before it could be judged", (int) init_pid);
                 return r;
         }
 
@@ -413,8 +442,6 @@ void tracked_try(Manager *m, Tracked *t) {
                 return;
 
         if (t->pin.pid <= 0) {
-                if (!state_supported(m, t))
-                        return;
                 r = pin_from_state(m, t);
                 if (r <= 0)
                         return;
@@ -428,15 +455,15 @@ void tracked_try(Manager *m, Tracked *t) {
         log_debug("Container %s: init %d %s after %llu us, try %u", t->id, (int) t->pin.pid, init_stage_to_string(stage),
                   (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t->first_try_usec), t->retries);
         if (stage == INIT_STAGE_RUNTIME) {
-                /* Still the runtime's own init with the runtime's sets (RUNTIMES.md, "the timing
-                 * trap"): a verdict now would judge runc, not the container. */
+                /* Still the runtime's own init with the runtime's sets (README.md, "the timing
+                 * trap"): a verdict now would judge runc or crun, not the container. */
                 if (now_usec(CLOCK_MONOTONIC) - t->first_try_usec > FINAL_SETS_TIMEOUT_USEC)
                         return record_unknown(m, t, "its init (pid %d) did not reach the container's sets within %llu s",
                                               (int) t->pin.pid, FINAL_SETS_TIMEOUT_USEC / 1000000);
                 return schedule_retry(m, t);
         }
 
-        judge_now(m, t);
+        judge_now(m, t, stage);
 }
 
 static void rejudge_node(const void *node, VISIT which, void *closure) {

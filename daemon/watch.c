@@ -29,7 +29,8 @@ static const struct {
 
 #define ROOT_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define ANCESTOR_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
-/* runc writes state.json by rename (IN_MOVED_TO); crun's status by write. */
+/* runc writes state.json and crun its status by rename (IN_MOVED_TO); IN_CLOSE_WRITE for a
+ * runtime that writes in place. */
 #define CONTAINER_MASK (IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE_SELF | IN_ONLYDIR)
 
 static int root_add(WatchRoot **roots, size_t *n, const char *path, RootLayout layout, Runtime runtime,

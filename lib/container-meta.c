@@ -59,6 +59,7 @@ static void merge_oci(ContainerMeta *m, OciConfig *oci) {
                 m->declared = oci->caps;
         }
         m->declared_no_new_privs = oci->no_new_privs;
+        m->declared_seccomp = oci->declared_seccomp;
         m->declared_uid = oci->uid;
 }
 

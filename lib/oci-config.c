@@ -542,6 +542,22 @@ static int parse_root(json_object *root, OciConfig *c) {
         return r < 0 ? r : 0;
 }
 
+static int parse_linux(json_object *root, OciConfig *c) {
+        json_object *linux_, *seccomp;
+        int r;
+
+        r = oci_json_member(root, "linux", json_type_object, &linux_);
+        if (r <= 0)
+                return r;
+
+        /* Only whether there is one: its rules are the runtime's to apply. */
+        r = oci_json_member(linux_, "seccomp", json_type_object, &seccomp);
+        if (r < 0)
+                return r;
+        c->declared_seccomp = r > 0;
+        return 0;
+}
+
 typedef struct K8sKeys {
         const char *namespace, *pod, *container, *image, *type;
 } K8sKeys;
@@ -641,6 +657,9 @@ int oci_config_parse(const char *buf, size_t len, Runtime runtime, OciConfig *re
         if (r < 0)
                 return r;
         r = parse_root(root, &c);
+        if (r < 0)
+                return r;
+        r = parse_linux(root, &c);
         if (r < 0)
                 return r;
         r = parse_annotations(root, runtime, &c);

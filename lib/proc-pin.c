@@ -12,6 +12,7 @@
 #include "capguard/macro.h"
 #include "capguard/proc-pin.h"
 #include "capguard/proc-stat.h"
+#include "capguard/proc-status.h"
 
 static int read_start(int proc_fd, pid_t pid, ProcStat *ret) {
         char path[32];
@@ -104,16 +105,43 @@ const char *init_stage_to_string(InitStage s) {
         return NULL;
 }
 
+static bool startswith(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 InitStage init_stage_from(const char *comm, const char *wchan) {
+        bool runc = streq(comm, "runc:[2:INIT]"), crun = streq(comm, "crun");
+
         /* runc's init names itself "runc:[2:INIT]" until it execs the entrypoint; crun's init
          * keeps the runtime's name, "crun". */
-        if (!streq(comm, "runc:[2:INIT]") && !streq(comm, "crun"))
+        if (!runc && !crun)
                 return INIT_STAGE_WORKLOAD;
-        /* It drops to the container's sets, then blocks opening exec.fifo until `runc start`:
-         * fifo_open() waits in wait_for_partner(). */
-        if (wchan && streq(wchan, "wait_for_partner"))
+        if (!wchan)
+                return INIT_STAGE_RUNTIME;
+        /* Each drops to the container's sets, then waits on exec.fifo until `runc start` or
+         * `crun start`. runc's blocks opening it: fifo_open() waits in wait_for_partner().
+         * crun's opened it earlier and waits in select() for it to turn readable
+         * (container_init()): poll_schedule_timeout(), which the kernel may print with a
+         * suffix ("poll_schedule_timeout.constprop.0"). capguardd looks only once crun's status
+         * file exists, which crun writes after its init has set the sets and synced. */
+        if (streq(wchan, "wait_for_partner"))
+                return INIT_STAGE_PARKED;
+        if (crun && startswith(wchan, "poll_schedule_timeout"))
                 return INIT_STAGE_PARKED;
         return INIT_STAGE_RUNTIME;
+}
+
+int effective_seccomp(InitStage stage, int kernel_seccomp, bool declared_seccomp, int declared_nnp) {
+        /* With noNewPrivileges crun loads the filter only once exec.fifo has been read, as
+         * close to execve() as it can (container_init()): while parked its init has none yet.
+         * crun loads it before the entrypoint runs, or the container does not start. Without
+         * noNewPrivileges it loads it before it drops the capabilities that takes, and runc
+         * loads it before it parks either way (standard_init_linux.go, 1.1 and later): a
+         * parked init then shows it already. */
+        if (stage == INIT_STAGE_PARKED && kernel_seccomp == SECCOMP_MODE_DISABLED && declared_seccomp &&
+            declared_nnp == 1)
+                return SECCOMP_MODE_FILTER_;
+        return kernel_seccomp;
 }
 
 int proc_pin_init_stage(const ProcPin *p, int proc_fd, InitStage *ret) {

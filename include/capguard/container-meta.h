@@ -20,7 +20,8 @@ typedef struct ContainerMeta {
         bool sandbox;        /* the Kubernetes pause container */
         bool has_declared;
         CapSets declared;    /* process.capabilities of the OCI config */
-        int declared_no_new_privs;
+        int declared_no_new_privs;   /* -1 where no config was read */
+        bool declared_seccomp;       /* the config has linux.seccomp */
         int64_t declared_uid;   /* -1 where the config does not say */
         pid_t runtime_init_pid; /* the runtime's record of the init pid, 0 if none */
 } ContainerMeta;

@@ -56,6 +56,7 @@ typedef struct OciConfig {
 
         uint32_t uid, gid;      /* process.user; absent means 0, as runc reads it */
         int no_new_privs;       /* process.noNewPrivileges: 0 or 1, absent means 0 */
+        bool declared_seccomp;  /* linux.seccomp is there (not null): the runtime loads a filter */
         char *argv0;            /* process.args[0], cleaned; NULL if there are no args */
         /* root.path as written, maybe relative to the bundle; NULL if absent. A path that
          * would need cleaning is refused (-EBADMSG): cleaned, it would name another file. */

@@ -31,20 +31,29 @@ int proc_pin_verify(const ProcPin *p, int proc_fd);
 /* SIGKILL through the pidfd. -ESRCH if it had exited already. */
 int proc_pin_kill(const ProcPin *p);
 
-/* Where a container's first process is in runc's start-up (see ../shared/RUNTIMES.md, and
- * tests/fixtures/runc-init-*): the runtime's init still holding the runtime's own sets, the
- * init parked at the exec fifo with the container's final sets before the entrypoint runs, or
- * the entrypoint running. */
+/* Where a container's first process is in runc's or crun's start-up (see README.md, "the
+ * timing trap", and tests/fixtures/runc-init-*, crun-created): the runtime's init still
+ * holding the runtime's own sets, the init parked at the exec fifo with the container's final
+ * sets before the entrypoint runs, or the entrypoint running. */
 typedef enum InitStage {
-        INIT_STAGE_RUNTIME,   /* "runc:[2:INIT]", sets not final yet */
-        INIT_STAGE_PARKED,    /* "runc:[2:INIT]" blocked opening exec.fifo: final sets, no workload yet */
+        INIT_STAGE_RUNTIME,   /* "runc:[2:INIT]" or "crun", sets not final yet */
+        INIT_STAGE_PARKED,    /* waiting on exec.fifo: final sets, no workload yet */
         INIT_STAGE_WORKLOAD,  /* exec'd the container's entrypoint */
 } InitStage;
 
 const char *init_stage_to_string(InitStage s);
 
-/* Tells the stage from comm and wchan, as read from /proc/<pid>/stat and /proc/<pid>/wchan. */
+/* Tells the stage from comm and wchan, as read from /proc/<pid>/stat and /proc/<pid>/wchan:
+ * parked is "runc:[2:INIT]" in wait_for_partner (opening exec.fifo), or "crun" in
+ * poll_schedule_timeout* (select() on it) or wait_for_partner. */
 InitStage init_stage_from(const char *comm, const char *wchan);
+
+/* The seccomp mode the container's workload will run under, from what the kernel says of its
+ * init now and what its OCI config declares (linux.seccomp present, process.noNewPrivileges:
+ * -1 unknown, 0, 1): a parked init of a container with both may have no filter yet (mode 0:
+ * crun loads it after exec.fifo), but the runtime loads it before the entrypoint runs, so that
+ * is 2 (filter). Else kernel_seccomp. */
+int effective_seccomp(InitStage stage, int kernel_seccomp, bool declared_seccomp, int declared_nnp);
 
 /* Reads both and tells the stage of the pinned process. */
 int proc_pin_init_stage(const ProcPin *p, int proc_fd, InitStage *ret);

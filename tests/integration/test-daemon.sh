@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # capguardd on real containerd (with Kubernetes annotations), Docker and runc: verdicts from
-# the containers' final sets, kills before the entrypoint writes a byte, journal entries
-# read back field by field, history rows, restart without duplicates, reload, dry run.
+# the containers' final sets, kills before the entrypoint writes a byte, seccomp with
+# noNewPrivileges, journal entries read back field by field, history rows, restart without
+# duplicates, reload, dry run. (crun: test-daemon-crun.sh.)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../stack/lib.sh
 source "$CAPGUARD_SOURCE_ROOT/tests/stack/lib.sh"
@@ -114,6 +115,26 @@ restr_id=$STACK_ID
 wait_event "$restr_id"
 is "$(events_of "$restr_id" | jq -r '[.verdict, .uid, (.cap_bnd | join(","))] | join(" ")')" "ok 1000 CAP_NET_BIND_SERVICE" \
         "docker --cap-drop ALL --user 1000: compliant, uid 1000"
+
+# --- seccomp with noNewPrivileges -------------------------------------------------------------
+
+# Docker's default profile applies: the workload runs under a filter, and so the record says.
+nnp=$(stack_name nnp)
+docker_run "$nnp" --security-opt no-new-privileges -- sleep 1000 || bail_out "docker run failed"
+nnp_id=$STACK_ID
+wait_event "$nnp_id" || not_ok "no verdict for the no-new-privileges Docker container"
+is "$(events_of "$nnp_id" | jq -r '[.verdict, .no_new_privs, .seccomp] | join(" ")')" "ok true 2" \
+        "docker --security-opt no-new-privileges: recorded with seccomp 2 (filter)"
+
+# Caught parked for sure (created, never started): runc loads the filter before it parks on
+# exec.fifo, noNewPrivileges or not (crun, which loads it after, is in test-daemon-crun.sh).
+rs=$(stack_name runc-seccomp)
+runc_run "$rs" --create-only --no-new-privs true --jq '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+        architectures: ["SCMP_ARCH_X86_64"], syscalls: [{names: ["kexec_load"], action: "SCMP_ACT_ERRNO"}]}' \
+        -- sleep 1000 || bail_out "runc create failed"
+wait_event "$rs" || not_ok "no verdict for the created runc container"
+is "$(proc_field "$STACK_PID" Seccomp)" 2 "runc create, noNewPrivileges: the parked init has its filter already"
+is "$(events_of "$rs" | jq -r .seccomp)" 2 "runc create, noNewPrivileges, a profile: recorded with seccomp 2"
 
 # --- audit: a violation is recorded and journaled, the container left running -----------
 

@@ -26,9 +26,10 @@ STACK_TIMEOUT=${CAPGUARD_STACK_TIMEOUT:-30}
 DOCKER=${DOCKER:-/usr/bin/docker}
 CTR=${CTR:-/usr/bin/ctr}
 RUNC=${RUNC:-/usr/sbin/runc}
+CRUN=${CRUN:-/usr/bin/crun}
 STACK_IMAGE=capguard.test/busybox:1
 STACK_LABEL=capguard.test.stack
-# Results of the last *_run: init pid, name, id (Docker: 64 hex), runc bundle.
+# Results of the last *_run: init pid, name, id (Docker: 64 hex), runc or crun bundle.
 STACK_PID="" STACK_NAME="" STACK_ID="" STACK_BUNDLE=""
 
 # Capability names by bit number, from libcap (capsh) and the running kernel's last cap.
@@ -103,11 +104,21 @@ _stack_ensure_image() {
 	"$1"
 }
 
+# The controllers still on cgroup2 in a hybrid layout (cgroup2 at /sys/fs/cgroup/unified,
+# v1 hierarchies beside it), which crun refuses to run with; nothing otherwise.
+_stack_hybrid_controllers() {
+	[[ $(stat -f -c %T /sys/fs/cgroup 2>/dev/null) == tmpfs &&
+		$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]] || return 0
+	tr '\n' ' ' </sys/fs/cgroup/unified/cgroup.controllers | sed 's/ *$//'
+}
+
 # stack_have COMPONENT: true if it is up (and has the test image where it applies).
 #   journald   systemd-journald answers on /run/systemd/journal/socket
 #   containerd ctr answers, the test image is in k8s.io and default
 #   docker     docker info answers, the test image is loaded
 #   runc       runc works, /run/runc is usable, the busybox folder can be built
+#   crun       crun is installed, the cgroup layout lets it run (stack.sh up sees to it),
+#              the busybox folder can be built
 stack_have() {
 	STACK_WHY=""
 	if [[ $EUID -ne 0 ]]; then
@@ -145,6 +156,22 @@ stack_have() {
 	runc)
 		if ! "$RUNC" --version >/dev/null 2>&1; then
 			STACK_WHY="runc is not installed"
+			return 1
+		fi
+		if ! _stack_rootfs >/dev/null; then
+			STACK_WHY="cannot build the busybox folder (tests/stack/stack.sh rootfs)"
+			return 1
+		fi
+		;;
+	crun)
+		if ! "$CRUN" --version >/dev/null 2>&1; then
+			STACK_WHY="crun is not installed (Debian package crun)"
+			return 1
+		fi
+		local controllers
+		controllers=$(_stack_hybrid_controllers)
+		if [[ -n $controllers ]]; then
+			STACK_WHY="cgroup2 at /sys/fs/cgroup/unified still has controllers ($controllers): crun refuses a hybrid layout (tests/stack/stack.sh up moves them to v1)"
 			return 1
 		fi
 		if ! _stack_rootfs >/dev/null; then
@@ -203,7 +230,7 @@ proc_caps() {
 host_cap_bnd() { proc_field 1 CapBnd; }
 
 # wait_workload PID: bounded wait until PID runs the container's command rather
-# than the runtime's init (comm "runc:[2:INIT]"), whose sets are not yet final.
+# than the runtime's init (comm "runc:[2:INIT]" or "crun"), whose sets may not be final.
 wait_workload() {
 	local pid=$1 deadline=$((SECONDS + STACK_TIMEOUT)) name
 	while ((SECONDS < deadline)); do
@@ -212,7 +239,7 @@ wait_workload() {
 			return 1
 		}
 		case $name in
-		runc:* | runc) sleep 0.05 ;;
+		runc:* | runc | crun) sleep 0.05 ;;
 		*) return 0 ;;
 		esac
 	done
@@ -232,6 +259,15 @@ _stack_wait_pid() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# _stack_json_array WORD...: a JSON array of the words. (Not `jq --args`: jq 1.6 still takes
+# a word such as "-c" among them for its own option.)
+_stack_json_array() {
+	local w
+	for w in "$@"; do
+		jq -n --arg s "$w" '$s' || return 1
+	done | jq -cs .
 }
 
 _stack_cap_name() {
@@ -494,7 +530,7 @@ runc_run() {
 	mkdir -p "$bundle" && cp -a "$rootfs" "$bundle/rootfs" || return 1
 	"$RUNC" spec --bundle "$bundle" || return 1
 	local args filter
-	args=$(jq -cn '$ARGS.positional' --args "$@") || return 1
+	args=$(_stack_json_array "$@") || return 1
 	filter=".process.terminal = false | .process.args = $args"
 	if ((caps_set)); then
 		local capj
@@ -526,5 +562,122 @@ runc_run() {
 _stack_runc_rm() {
 	"$RUNC" kill "$1" KILL >/dev/null 2>&1 || true
 	"$RUNC" delete -f "$1" >/dev/null 2>&1 || true
+	rm -rf -- "$2"
+}
+
+# ---------------------------------------------------------------------------
+# Standalone crun
+# ---------------------------------------------------------------------------
+
+crun_pid() {
+	"$CRUN" state "$1" 2>/dev/null | jq -er 'select(.status == "running" or .status == "created") | .pid'
+}
+
+# crun_run NAME [OPTIONS...] -- CMD...
+#   A standalone crun container (state in /run/crun/NAME, cgroupfs) from a bundle in
+#   $CAPGUARD_STACK_STATE/crun/NAME: a copy of the busybox folder and `crun spec`,
+#   edited with jq. `crun create`, then `crun start`, as engines do (`crun run` has
+#   no exec.fifo wait). Waits for the workload; sets STACK_PID, STACK_NAME,
+#   STACK_ID, STACK_BUNDLE. Options as runc_run's:
+#     --caps-mask HEX | --caps LIST | --user UID[:GID] | --no-new-privs BOOL
+#     --annotation K=V | --jq FILTER (repeatable)
+#     --create-only        `crun create` but not start: STACK_PID is then crun's init,
+#                          parked on exec.fifo with the container's final sets
+crun_run() {
+	_stack_in_main_shell crun_run || return 1
+	STACK_PID="" STACK_NAME="" STACK_ID="" STACK_BUNDLE=""
+	local name=$1 edits=() caps=() caps_set=0 create_only=0 c list
+	shift || return 1
+	while (($#)); do
+		case $1 in
+		--)
+			shift
+			break
+			;;
+		--caps-mask)
+			[[ $2 =~ ^[0-9a-fA-F]{1,16}$ ]] || { _stack_err "crun_run: bad mask '$2'"; return 1; }
+			IFS=, read -ra caps <<<"$(stack_mask_to_caps "$2")"
+			caps_set=1
+			shift 2
+			;;
+		--caps)
+			IFS=, read -ra list <<<"$2"
+			caps=()
+			for c in "${list[@]}"; do caps+=("$(_stack_cap_name "$c")"); done
+			caps_set=1
+			shift 2
+			;;
+		--user)
+			local uid=${2%%:*} gid=0
+			[[ $2 == *:* ]] && gid=${2#*:}
+			edits+=(".process.user.uid = $uid | .process.user.gid = $gid")
+			shift 2
+			;;
+		--no-new-privs)
+			edits+=(".process.noNewPrivileges = $2")
+			shift 2
+			;;
+		--annotation)
+			edits+=(".annotations[$(jq -Rn --arg s "${2%%=*}" '$s')] = $(jq -Rn --arg s "${2#*=}" '$s')")
+			shift 2
+			;;
+		--jq)
+			edits+=("$2")
+			shift 2
+			;;
+		--create-only)
+			create_only=1
+			shift
+			;;
+		*)
+			_stack_err "crun_run: unknown option '$1'"
+			return 1
+			;;
+		esac
+	done
+	(($#)) || { _stack_err "crun_run: no command after --"; return 1; }
+	local rootfs bundle=$CAPGUARD_STACK_STATE/crun/$name
+	rootfs=$(_stack_rootfs) || { diag "crun: no busybox folder"; return 1; }
+	cleanup_add _stack_crun_rm "$name" "$bundle"
+	rm -rf -- "$bundle"
+	mkdir -p "$bundle" && cp -a "$rootfs" "$bundle/rootfs" || return 1
+	"$CRUN" spec --bundle "$bundle" || return 1
+	local args filter
+	args=$(_stack_json_array "$@") || return 1
+	filter=".process.terminal = false | .process.args = $args"
+	if ((caps_set)); then
+		local capj
+		capj=$(jq -cn '$ARGS.positional' --args "${caps[@]}") || return 1
+		filter+=" | .process.capabilities = {bounding: $capj, effective: $capj, permitted: $capj, inheritable: [], ambient: []}"
+	fi
+	for c in "${edits[@]}"; do filter+=" | $c"; done
+	if ! jq "$filter" "$bundle/config.json" >"$bundle/config.json.new"; then
+		diag "crun: jq edit failed: $filter"
+		return 1
+	fi
+	mv "$bundle/config.json.new" "$bundle/config.json" || return 1
+	if ! "$CRUN" --cgroup-manager=cgroupfs create --bundle "$bundle" "$name" </dev/null >"$bundle/stdio.log" 2>&1; then
+		diag "crun create $name failed:"
+		diag "$(cat "$bundle/stdio.log")"
+		return 1
+	fi
+	STACK_NAME=$name STACK_ID=$name STACK_BUNDLE=$bundle STACK_PID=""
+	STACK_PID=$(_stack_wait_pid crun_pid "$name") || {
+		diag "crun: no pid for $name"
+		return 1
+	}
+	((create_only)) && return 0
+	# bounded: crun start waits for a reader on exec.fifo, which a dead init never becomes
+	if ! timeout "$STACK_TIMEOUT" "$CRUN" start "$name" </dev/null >>"$bundle/stdio.log" 2>&1; then
+		diag "crun start $name failed:"
+		diag "$(cat "$bundle/stdio.log")"
+		return 1
+	fi
+	wait_workload "$STACK_PID" || { diag "crun: $name did not reach its workload"; return 1; }
+}
+
+_stack_crun_rm() {
+	"$CRUN" kill "$1" KILL >/dev/null 2>&1 || true
+	"$CRUN" delete -f "$1" >/dev/null 2>&1 || true
 	rm -rf -- "$2"
 }

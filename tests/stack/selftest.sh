@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/stack/selftest.sh - TAP test of the test stack itself: real containers on
-# containerd, Docker and standalone runc get the capability sets we ask for, and
+# containerd, Docker, standalone runc and crun get the capability sets we ask for, and
 # lib.sh reads them back from /proc and cleans them up.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -26,7 +26,7 @@ section() {
 }
 
 [[ $EUID -eq 0 ]] || tap_skip_all "needs root"
-stack_have containerd || stack_have docker || stack_have runc ||
+stack_have containerd || stack_have docker || stack_have runc || stack_have crun ||
 	tap_skip_all "no container runtime is up (tests/stack/stack.sh up && tests/stack/stack.sh image)"
 
 # --- the TAP helpers themselves can fail -----------------------------------------
@@ -186,6 +186,46 @@ if section runc 6 "runc"; then
 	runc_names+=("$name")
 fi
 
+# --- standalone crun ----------------------------------------------------------------
+
+crun_names=()
+if section crun 5 "crun"; then
+	name=$(stack_name cr)
+	crun_names+=("$name")
+	if crun_run "$name" -- sleep 1000; then
+		is "$(proc_caps "$STACK_PID") nnp=$(proc_field "$STACK_PID" NoNewPrivs)" \
+			"$(five $ZERO $RUNC_DEFAULT $RUNC_DEFAULT $RUNC_DEFAULT $ZERO) nnp=1" \
+			"crun spec default: $RUNC_DEFAULT (runc spec's), no ambient, no_new_privs"
+		is "$(jq -r .pid "/run/crun/$name/status")" "$STACK_PID" "crun: status pid is the pid"
+	else
+		not_ok "crun default: sets (crun_run failed)"
+		not_ok "crun default: status (crun_run failed)"
+	fi
+
+	name=$(stack_name crm)
+	crun_names+=("$name")
+	if crun_run "$name" --caps-mask "$DOCKER_SYS_ADMIN" -- sh -c 'sleep 1000'; then
+		is "$(proc_caps "$STACK_PID")" "$(five $ZERO $DOCKER_SYS_ADMIN $DOCKER_SYS_ADMIN $DOCKER_SYS_ADMIN $ZERO)" \
+			"crun --caps-mask $DOCKER_SYS_ADMIN"
+	else
+		not_ok "crun --caps-mask (crun_run failed)"
+	fi
+
+	# created, not started: crun's init keeps its name, holds the final sets already,
+	# and waits in select() on exec.fifo
+	name=$(stack_name crc)
+	crun_names+=("$name")
+	if crun_run "$name" --create-only -- sleep 1000; then
+		is "$(proc_field "$STACK_PID" Name) $(proc_cap "$STACK_PID" CapEff)" "crun $RUNC_DEFAULT" \
+			"crun create: init waits as crun holding the final sets"
+		"$CRUN" start "$name" >&2 || true
+		if wait_workload "$STACK_PID"; then ok "crun start: the same pid becomes the workload"; else not_ok "crun start: workload"; fi
+	else
+		not_ok "crun create (crun_run failed)"
+		not_ok "crun start (crun_run failed)"
+	fi
+fi
+
 # --- journald ------------------------------------------------------------------------
 
 if section journald 1 "journald"; then
@@ -213,6 +253,9 @@ for c in "${docker_names[@]}"; do
 done
 for c in "${runc_names[@]}"; do
 	"$RUNC" state "$c" >/dev/null 2>&1 && left+=("runc:$c")
+done
+for c in "${crun_names[@]}"; do
+	"$CRUN" state "$c" >/dev/null 2>&1 && left+=("crun:$c")
 done
 is "${left[*]}" "" "cleanup_run removed every container the helpers started"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/stack/stack.sh - the real container stack for capguard's integration tests.
 #
-#   stack.sh up [journald|containerd|dockerd ...]  start what is not running, wait until ready
+#   stack.sh up [journald|containerd|dockerd|crun ...]  start what is not running, wait until ready
+#                                                  (crun: let it run on a hybrid cgroup layout)
 #   stack.sh down                                  stop only what `up` started (and its containers)
 #   stack.sh image [--user UID[:GID]]              build + load capguard.test/busybox:1 (no registry)
 #   stack.sh rootfs                                build the busybox folder only, print its path
@@ -20,6 +21,7 @@ DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
 CONTAINERD=${CONTAINERD:-/usr/bin/containerd}
 CTR=${CTR:-/usr/bin/ctr}
 RUNC=${RUNC:-/usr/sbin/runc}
+CRUN=${CRUN:-/usr/bin/crun}
 JOURNALD=${JOURNALD:-/lib/systemd/systemd-journald}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 CONTAINERD_SOCK=/run/containerd/containerd.sock
@@ -31,7 +33,7 @@ CTR_NAMESPACES=(k8s.io default)
 # Containers created through tests/stack/lib.sh carry this label; `down` removes them.
 LABEL=capguard.test.stack
 
-COMPONENTS=(journald containerd dockerd)
+COMPONENTS=(journald containerd dockerd crun)
 
 say() { printf 'stack: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -302,15 +304,66 @@ up_dockerd() {
 	return 1
 }
 
+# crun refuses a hybrid cgroup layout (v1 hierarchies, cgroup2 at /sys/fs/cgroup/unified)
+# while cgroup2 has any controller: "cgroups in hybrid mode not supported, drop all
+# controllers from cgroupv2". Debian 12's layout leaves hugetlb there. Mounting a v1
+# hierarchy of a controller moves it off cgroup2 (it is not enabled in any
+# cgroup.subtree_control there), which runc, containerd and dockerd do not mind. Each mount
+# is recorded in $STATE/crun.cgroup-mounts ("PATH created|existing" for its directory) so that
+# `down` undoes only what `up` did.
+hybrid_controllers() {
+	[[ $(stat -f -c %T /sys/fs/cgroup 2>/dev/null) == tmpfs &&
+		$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]] || return 0
+	tr '\n' ' ' </sys/fs/cgroup/unified/cgroup.controllers | sed 's/ *$//'
+}
+
+up_crun() {
+	if ! "$CRUN" --version >/dev/null 2>&1; then
+		say "crun: not installed, nothing to prepare (tests that need it skip; under CI=true they fail)"
+		return 0
+	fi
+	local controllers c dir made
+	controllers=$(hybrid_controllers)
+	if [[ -z $controllers ]]; then
+		say "crun: the cgroup layout lets it run"
+		return 0
+	fi
+	for c in $controllers; do
+		dir=/sys/fs/cgroup/$c
+		if mountpoint -q "$dir"; then
+			FAIL_REASON="$c is on cgroup2 but $dir is already a mount"
+			return 1
+		fi
+		made=existing
+		if [[ ! -d $dir ]]; then
+			mkdir "$dir" || { FAIL_REASON="cannot create $dir"; return 1; }
+			made=created
+		fi
+		if ! mount -t cgroup -o "$c" cgroup "$dir"; then
+			[[ $made == created ]] && rmdir "$dir"
+			FAIL_REASON="cannot mount the $c controller as a cgroup v1 hierarchy on $dir"
+			return 1
+		fi
+		printf '%s %s\n' "$dir" "$made" >>"$STATE/crun.cgroup-mounts"
+		say "crun: moved the $c controller off cgroup2 (mounted on $dir)"
+	done
+	controllers=$(hybrid_controllers)
+	if [[ -n $controllers ]]; then
+		FAIL_REASON="cgroup2 still has controllers ($controllers)"
+		return 1
+	fi
+	say "crun: the cgroup layout lets it run"
+}
+
 cmd_up() {
 	need_root
 	local want=("$@") c pid missing=()
 	((${#want[@]})) || want=("${COMPONENTS[@]}")
 	for c in "${want[@]}"; do
 		case $c in
-		journald | containerd | dockerd) ;;
+		journald | containerd | dockerd | crun) ;;
 		docker) c=dockerd ;;
-		*) die "unknown component '$c' (journald, containerd, dockerd)" ;;
+		*) die "unknown component '$c' (journald, containerd, dockerd, crun)" ;;
 		esac
 		FAIL_REASON=""
 		if pid=$(started_pid "$c"); then
@@ -379,9 +432,40 @@ remove_runc_containers() {
 	done < <("$RUNC" list -f json 2>/dev/null | jq -r '.[]? | "\(.id) \(.bundle)"' 2>/dev/null || true)
 }
 
+# Standalone crun containers made by lib.sh's crun_run have their bundle under $STATE/crun/.
+remove_crun_containers() {
+	command -v "$CRUN" >/dev/null || return 0
+	local id bundle
+	while read -r id bundle; do
+		[[ $bundle == "$STATE/crun/"* ]] || continue
+		say "removing crun container $id"
+		"$CRUN" kill "$id" KILL >/dev/null 2>&1 || true
+		"$CRUN" delete -f "$id" >/dev/null 2>&1 || say "warning: crun delete $id failed"
+		rm -rf -- "$bundle"
+	done < <("$CRUN" list -f json 2>/dev/null | jq -r '.[]? | "\(.id) \(.bundle)"' 2>/dev/null || true)
+}
+
+# Unmounts the v1 hierarchies up_crun mounted, newest first.
+down_crun() {
+	local record=$STATE/crun.cgroup-mounts dir made
+	[[ -f $record ]] || return 0
+	while read -r dir made; do
+		[[ $dir == /sys/fs/cgroup/* ]] || continue
+		if mountpoint -q "$dir"; then
+			say "crun: unmounting $dir"
+			umount "$dir" || say "warning: could not unmount $dir"
+		fi
+		if [[ $made == created ]] && ! mountpoint -q "$dir"; then
+			rmdir "$dir" 2>/dev/null || say "warning: could not remove $dir"
+		fi
+	done < <(tac "$record")
+	rm -f "$record"
+}
+
 cmd_down() {
 	need_root
 	local pid c
+	remove_crun_containers
 	remove_runc_containers
 	if started_pid dockerd >/dev/null || started_pid containerd >/dev/null; then
 		remove_docker_containers
@@ -401,6 +485,7 @@ cmd_down() {
 		fi
 		rm -f "$STATE/journald.devlog"
 	fi
+	down_crun
 	say "down: stopped what the stack had started (logs kept in $STATE)"
 }
 
@@ -580,6 +665,8 @@ cmd_status() {
 		printf 'dockerd storage driver: %s\n' "$(line "$STATE/dockerd.storage-driver")"
 	fi
 	printf 'runc: %s\n' "$("$RUNC" --version 2>/dev/null | head -n1 || echo missing)"
+	printf 'crun: %s%s\n' "$("$CRUN" --version 2>/dev/null | head -n1 || echo missing)" \
+		"$([[ -s $STATE/crun.cgroup-mounts ]] && printf ', v1 hierarchies mounted by the stack: %s' "$(cut -d' ' -f1 "$STATE/crun.cgroup-mounts" | tr '\n' ' ')")"
 	local where=()
 	if dockerd_ready && "$DOCKER" image inspect "$IMAGE" >/dev/null 2>&1; then where+=(docker); fi
 	for c in "${CTR_NAMESPACES[@]}"; do
@@ -597,6 +684,8 @@ cmd_status() {
 	fi
 	"$RUNC" list -f json 2>/dev/null | jq -r --arg p "$STATE/runc/" \
 		'.[]? | select(.bundle | startswith($p)) | "  runc \(.id) \(.status)"' 2>/dev/null || true
+	"$CRUN" list -f json 2>/dev/null | jq -r --arg p "$STATE/crun/" \
+		'.[]? | select(.bundle | startswith($p)) | "  crun \(.id) \(.status)"' 2>/dev/null || true
 	printf 'state dir: %s\n' "$STATE"
 }
 

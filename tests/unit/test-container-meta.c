@@ -9,6 +9,7 @@
 
 #define K8S_ID "capguard-fx-k8s-default"
 #define DOCKER_ID "97336ffc0dc7635ecb049bfc14911a9bec90c69aa6ce5fea222370e7a4d70924"
+#define CRUN_ID "capguard-fx-crun-created"
 #define RUNC_ID "capguard-fx-runc-default"
 
 static char root[] = "/tmp/capguard-meta-XXXXXX";
@@ -66,6 +67,11 @@ static void setup(void) {
         put_fixture("run/runc/" RUNC_ID "/state.json", "runc-default/state.json");
         mkdirs("run/capguard-test-stack/runc/" RUNC_ID);
         put_fixture("run/capguard-test-stack/runc/" RUNC_ID "/config.json", "runc-default/config.json");
+
+        /* crun keeps its copy of the spec next to its status file */
+        mkdirs("run/crun/" CRUN_ID);
+        put_fixture("run/crun/" CRUN_ID "/config.json", "crun-created/config.json");
+        put_fixture("run/crun/" CRUN_ID "/status", "crun-created/crun-status");
 
         /* a bundle that is a symlink to a directory outside root must not be followed there */
         (void) snprintf(path, sizeof path, "%s/config.json", outside);
@@ -137,6 +143,9 @@ START_TEST(test_docker) {
         ck_assert_str_eq(m.pod, "api-0");
         ck_assert_str_eq(m.container, "api");
         ck_assert(m.has_declared);
+        /* Docker's default seccomp profile, without --security-opt no-new-privileges */
+        ck_assert(m.declared_seccomp);
+        ck_assert_int_eq(m.declared_no_new_privs, 0);
         container_meta_done(&m);
 }
 END_TEST
@@ -157,6 +166,24 @@ START_TEST(test_runc_bundle_in_root) {
         /* the symlinked bundle points outside root, where a config.json exists: not read */
         ck_assert_int_eq(container_meta_load(fd, &evil, &m, &err), -ENOENT);
         ck_assert(!m.has_declared);
+        ck_assert_ptr_null(m.k8s_namespace);
+        container_meta_done(&m);
+}
+END_TEST
+
+START_TEST(test_crun) {
+        _cleanup_close_ int fd = open_root();
+        CgroupContainer c = { .match = CGROUP_MATCH_ID, .runtime = RUNTIME_CRUN, .id = CRUN_ID };
+        ContainerMeta m;
+        int err = 1;
+
+        ck_assert_int_eq(container_meta_load(fd, &c, &m, &err), 0);
+        ck_assert_int_eq(err, 0);
+        ck_assert(m.has_declared);
+        ck_assert_uint_eq(m.declared.mask[CAP_SET_BOUNDING], 0x20000420ULL);
+        ck_assert_uint_eq(m.declared.mask[CAP_SET_EFFECTIVE], 0x20000420ULL);
+        ck_assert_int_eq(m.declared_no_new_privs, 1);
+        ck_assert(!m.declared_seccomp); /* crun spec has no profile */
         ck_assert_ptr_null(m.k8s_namespace);
         container_meta_done(&m);
 }
@@ -243,6 +270,7 @@ int main(void) {
         tcase_add_test(tc, test_containerd_k8s);
         tcase_add_test(tc, test_docker);
         tcase_add_test(tc, test_runc_bundle_in_root);
+        tcase_add_test(tc, test_crun);
         tcase_add_test(tc, test_missing);
         tcase_add_test(tc, test_docker_config_parse);
         tcase_add_test(tc, test_pidfile);

@@ -39,7 +39,7 @@ static void ck_str_eq_or_null(const char *got, const char *want, const char *wha
 
 static void check_fixture(const char *case_dir) {
         _cleanup_oci_config_ OciConfig c = {};
-        _cleanup_free_ char *runtime = NULL, *uid = NULL, *nnp = NULL;
+        _cleanup_free_ char *runtime = NULL, *uid = NULL, *nnp = NULL, *seccomp = NULL;
         _cleanup_free_ char *k8s_ns = NULL, *k8s_pod = NULL, *k8s_container = NULL, *image = NULL;
         char path[512];
         int dir_fd, r;
@@ -82,6 +82,11 @@ static void check_fixture(const char *case_dir) {
         nnp = fixture_meta(case_dir, "no_new_privs");
         if (nnp && !transient)
                 ck_assert_int_eq(c.no_new_privs, atoi(nnp));
+        /* Here a filter is there (2) exactly where the config has a profile: none of these
+         * caught a parked init that had yet to load one. */
+        seccomp = fixture_meta(case_dir, "seccomp");
+        if (seccomp)
+                ck_assert_msg(c.declared_seccomp == (atoi(seccomp) == 2), "%s: declared_seccomp", case_dir);
 
         ck_str_eq_or_null(c.argv0, "sleep", "argv0");
         ck_assert_ptr_nonnull(c.root_path);
@@ -429,6 +434,7 @@ START_TEST(test_defaults) {
                 ck_assert_ptr_null(c.root_path);
                 ck_assert_ptr_null(c.k8s_namespace);
                 ck_assert(!c.sandbox);
+                ck_assert(!c.declared_seccomp);
         }
 
         {
@@ -452,6 +458,52 @@ START_TEST(test_defaults) {
                 ck_assert(c.sanitized);
                 ck_assert_str_eq(c.root_path, "/var/lib/x/merged");
         }
+}
+END_TEST
+
+START_TEST(test_seccomp) {
+        static const struct {
+                const char *json;
+                bool declared;
+        } cases[] = {
+                { "{\"process\":{},\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[]}}}", true },
+                /* an empty profile is still a filter the runtime loads */
+                { "{\"process\":{},\"linux\":{\"seccomp\":{}}}", true },
+                { "{\"process\":{},\"linux\":{\"seccomp\":null}}", false },
+                { "{\"process\":{},\"linux\":{\"namespaces\":[]}}", false },
+                { "{\"process\":{},\"linux\":null}", false },
+                /* only linux.seccomp counts */
+                { "{\"process\":{\"seccomp\":{}},\"seccomp\":{}}", false },
+        };
+        static const char *const refused[] = {
+                "{\"process\":{},\"linux\":[]}",
+                "{\"process\":{},\"linux\":{\"seccomp\":[]}}",
+                "{\"process\":{},\"linux\":{\"seccomp\":true}}",
+                /* Go would read these for the real keys */
+                "{\"process\":{},\"linux\":{\"Seccomp\":{}}}",
+                "{\"process\":{},\"Linux\":{\"seccomp\":{}}}",
+        };
+        _cleanup_oci_config_ OciConfig d = {};
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_oci_config_ OciConfig c = {};
+
+                parse_ok(cases[i].json, RUNTIME_RUNC, &c);
+                ck_assert_msg(c.declared_seccomp == cases[i].declared, "case %zu: %s", i, cases[i].json);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                OciConfig c;
+
+                ck_assert_msg(parse(refused[i], RUNTIME_RUNC, &c) == -EBADMSG, "case %zu accepted: %s", i, refused[i]);
+        }
+
+        /* --security-opt no-new-privileges keeps Docker's default profile */
+        text = fixture_read("docker-restricted/config.json", &len);
+        ck_assert_int_eq(oci_config_parse(text, len, RUNTIME_CONTAINERD, &d), 0);
+        ck_assert(d.declared_seccomp);
+        ck_assert_int_eq(d.no_new_privs, 1);
 }
 END_TEST
 
@@ -683,6 +735,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_unknown_caps);
         tcase_add_test(tc, test_unknown_caps_many);
         tcase_add_test(tc, test_defaults);
+        tcase_add_test(tc, test_seccomp);
         tcase_add_test(tc, test_wrong_types);
         tcase_add_test(tc, test_garbage);
         tcase_add_test(tc, test_duplicate_keys);
