@@ -136,6 +136,21 @@ wait_event "$rs" || not_ok "no verdict for the created runc container"
 is "$(proc_field "$STACK_PID" Seccomp)" 2 "runc create, noNewPrivileges: the parked init has its filter already"
 is "$(events_of "$rs" | jq -r .seccomp)" 2 "runc create, noNewPrivileges, a profile: recorded with seccomp 2"
 
+# --- privileged: every capability of the node, judged as such ----------------------------
+
+# ctr, since Docker 20.10 cannot start --privileged on this machine (its own bounding set lacks
+# CAP_SYS_RESOURCE, ../shared/RUNTIMES.md): the node's whole set but that one
+priv=$(stack_name priv)
+ctr_run default "$priv" --privileged --cap-drop CAP_SYS_RESOURCE -- sleep 1000 || bail_out "ctr run --privileged failed"
+wait_event "$priv" || not_ok "no verdict for the privileged container"
+ev=$(events_of "$priv")
+is "$(jq -r '[.verdict, .rule, .runtime] | join(" ")' <<<"$ev")" "violation baseline containerd" \
+        "ctr --privileged: a violation of the baseline rule"
+check "ctr --privileged: the first reason says privileged" jq -e '.reasons[0] | test("privileged")' <<<"$ev"
+is "$(jq -r '.excess | join(",")' <<<"$ev")" \
+        "$(stack_mask_to_caps "$(printf '%016x' $(( 0x$(host_cap_bnd) & ~0xa80425fb & ~(1 << 24) )))")" \
+        "ctr --privileged: everything the node grants beyond Docker's default is the excess"
+
 # --- audit: a violation is recorded and journaled, the container left running -----------
 
 admin=$(stack_name admin)
