@@ -33,21 +33,12 @@ static int member(json_object *o, const char *key, json_type type, json_object *
 /* A required integer member in [min, max]. */
 static int member_int_range(json_object *o, const char *key, int64_t min, int64_t max, int64_t *ret) {
         json_object *v;
-        int64_t i;
         int r;
 
         r = member(o, key, json_type_int, &v);
         if (r <= 0)
                 return r < 0 ? r : -EBADMSG;
-
-        /* json-c clamps what does not fit an int64 to INT64_MIN or INT64_MAX (it keeps larger
-         * positive numbers as uint64): max stays below that, so a clamped value is refused. */
-        i = json_object_get_int64(v);
-        if (i < min || i > max)
-                return -EBADMSG;
-
-        *ret = i;
-        return 0;
+        return oci_json_int_range(v, min, max, ret);
 }
 
 static int parse_init(json_object *root, CrunStatus *s) {

@@ -241,6 +241,18 @@ int oci_json_member(json_object *o, const char *key, json_type type, json_object
         return 1;
 }
 
+int oci_json_int_range(json_object *v, int64_t min, int64_t max, int64_t *ret) {
+        int64_t i;
+
+        if (!json_object_is_type(v, json_type_int))
+                return -EBADMSG;
+        i = json_object_get_int64(v);
+        if (i < min || i > max)
+                return -EBADMSG;
+        *ret = i;
+        return 0;
+}
+
 /* A value of a Go map[string]string, annotations: keys are matched exactly there. */
 static int json_map_string(json_object *o, const char *key, json_object **ret) {
         json_object *v;

@@ -48,19 +48,12 @@ static int parse_id(json_object *root, RuncState *s) {
 /* A required integer member in [min, max]. */
 static int json_member_int_range(json_object *o, const char *key, int64_t min, int64_t max, int64_t *ret) {
         json_object *v;
-        int64_t i;
         int r;
 
         r = oci_json_member(o, key, json_type_int, &v);
         if (r <= 0)
                 return r < 0 ? r : -EBADMSG;
-
-        i = json_object_get_int64(v);
-        if (i < min || i > max)
-                return -EBADMSG;
-
-        *ret = i;
-        return 0;
+        return oci_json_int_range(v, min, max, ret);
 }
 
 static int parse_init(json_object *root, RuncState *s) {

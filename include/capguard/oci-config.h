@@ -110,6 +110,10 @@ int oci_json_parse(const char *buf, size_t len, json_object **ret);
  * read it and we would not. Not for maps (annotations), whose keys Go matches exactly. */
 int oci_json_member(json_object *o, const char *key, json_type type, json_object **ret);
 
+/* An integer v in [min, max], else -EBADMSG. json-c clamps what does not fit an int64 to
+ * INT64_MIN or INT64_MAX: a max below INT64_MAX refuses a clamped value. */
+int oci_json_int_range(json_object *v, int64_t min, int64_t max, int64_t *ret);
+
 /* Reads an object of capability lists, one member per set, named by keys[CapSet]; an absent or
  * null list is empty. Names libcap knows count in any case, with or without "CAP_": runc wants
  * exactly "CAP_CHOWN" and ignores other spellings, so a set read here may hold a capability
