@@ -18,7 +18,6 @@ cleanup_add rm -rf "$work"
 mkdir -p "$work/out"
 export CAPGUARD_DB=$work/capguard.db
 export CAPGUARD_PID_FILE=$work/capguardd.pid
-daemon_pid=""
 
 # `crun spec`'s set (AUDIT_WRITE, KILL, NET_BIND_SERVICE) is inside Docker's default; crun's
 # own, the node's whole set, is not.
@@ -46,26 +45,8 @@ YAML
 SECCOMP='{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
           "syscalls": [{"names": ["kexec_load"], "action": "SCMP_ACT_ERRNO"}]}'
 
-start_daemon() { # start_daemon [ARGS...]
-        "$CAPGUARDD" --db "$CAPGUARD_DB" --pid-file "$CAPGUARD_PID_FILE" \
-                --default-policy "$work/policy.yaml" "$@" >>"$work/daemon.log" 2>&1 &
-        daemon_pid=$!
-        # ready once it has written its pid file (after the first full scan)
-        for _ in $(seq 100); do
-                [[ -s $work/capguardd.pid ]] && return 0
-                kill -0 "$daemon_pid" 2>/dev/null || break
-                sleep 0.05
-        done
-        diag "capguardd did not start:" "$(tail -n 20 "$work/daemon.log")"
-        return 1
-}
-
-stop_daemon() {
-        [[ -n $daemon_pid ]] || return 0
-        kill -TERM "$daemon_pid" 2>/dev/null || true
-        wait "$daemon_pid" 2>/dev/null || true
-        daemon_pid=""
-}
+# shellcheck source-path=SCRIPTDIR source=../lib/daemon.sh
+source "$CAPGUARD_SOURCE_ROOT/tests/lib/daemon.sh"
 cleanup_add stop_daemon
 
 events_of() { # events_of CONTAINER_ID -> JSON lines

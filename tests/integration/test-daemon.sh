@@ -20,8 +20,6 @@ mkdir -p "$work/out"
 chmod 0777 "$work/out"
 export CAPGUARD_DB=$work/capguard.db
 export CAPGUARD_PID_FILE=$work/capguardd.pid  # where capctl policy load finds the daemon
-daemon_pid=""
-
 cat >"$work/policy.yaml" <<'YAML'
 version: 1
 defaults:
@@ -45,26 +43,8 @@ rules:
       profile: docker-default
 YAML
 
-start_daemon() { # start_daemon [ARGS...]
-        "$CAPGUARDD" --db "$CAPGUARD_DB" --pid-file "$CAPGUARD_PID_FILE" \
-                --default-policy "$work/policy.yaml" "$@" >>"$work/daemon.log" 2>&1 &
-        daemon_pid=$!
-        # ready once it has written its pid file (after the first full scan)
-        for _ in $(seq 100); do
-                [[ -s $work/capguardd.pid ]] && return 0
-                kill -0 "$daemon_pid" 2>/dev/null || break
-                sleep 0.05
-        done
-        diag "capguardd did not start:" "$(tail -n 20 "$work/daemon.log")"
-        return 1
-}
-
-stop_daemon() {
-        [[ -n $daemon_pid ]] || return 0
-        kill -TERM "$daemon_pid" 2>/dev/null || true
-        wait "$daemon_pid" 2>/dev/null || true
-        daemon_pid=""
-}
+# shellcheck source-path=SCRIPTDIR source=../lib/daemon.sh
+source "$CAPGUARD_SOURCE_ROOT/tests/lib/daemon.sh"
 cleanup_add stop_daemon
 
 events_of() { # events_of CONTAINER_ID -> JSON lines

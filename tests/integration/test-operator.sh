@@ -17,8 +17,6 @@ work=$(mktemp -d)
 cleanup_add rm -rf "$work"
 export CAPGUARD_DB=$work/capguard.db
 export CAPGUARD_PID_FILE=$work/capguardd.pid
-daemon_pid=""
-
 cat >"$work/policy.yaml" <<'YAML'
 version: 1
 defaults:
@@ -36,25 +34,8 @@ rules:
       profile: docker-default
 YAML
 
-start_daemon() { # start_daemon [ARGS...]
-        "$CAPGUARDD" --db "$CAPGUARD_DB" --pid-file "$CAPGUARD_PID_FILE" \
-                --default-policy "$work/policy.yaml" "$@" >>"$work/daemon.log" 2>&1 &
-        daemon_pid=$!
-        for _ in $(seq 100); do
-                [[ -s $CAPGUARD_PID_FILE ]] && return 0
-                kill -0 "$daemon_pid" 2>/dev/null || break
-                sleep 0.05
-        done
-        diag "capguardd did not start:" "$(tail -n 20 "$work/daemon.log")"
-        return 1
-}
-
-stop_daemon() {
-        [[ -n $daemon_pid ]] || return 0
-        kill -TERM "$daemon_pid" 2>/dev/null || true
-        wait "$daemon_pid" 2>/dev/null || true
-        daemon_pid=""
-}
+# shellcheck source-path=SCRIPTDIR source=../lib/daemon.sh
+source "$CAPGUARD_SOURCE_ROOT/tests/lib/daemon.sh"
 cleanup_add stop_daemon
 
 events_of() { # events_of CONTAINER_ID -> JSON lines
