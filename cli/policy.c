@@ -294,30 +294,43 @@ static int policy_show(int argc, char *argv[]) {
         return fflush(stdout) == 0 ? CAPCTL_EXIT_OK : cli_error("policy show", "failed to write output: %m");
 }
 
+/* The active policy, parsed: what `policy test` without a file and `policy rules` read. Prints
+ * the error (none_hint saying what to do when there is none) and returns CAPCTL_EXIT_ERROR. */
+static int load_active(const char *verb, const char *none_hint, Policy **ret, unsigned *ret_version) {
+        _cleanup_store_ Store *s = NULL;
+        PolicyError e = {};
+        StorePolicy sp = {};
+        unsigned version;
+        int r;
+
+        if (cli_open_store(verb, STORE_READ_ONLY, &s) < 0)
+                return CAPCTL_EXIT_ERROR;
+        r = store_policy_get(s, 0, &sp);
+        if (r == -ENOENT)
+                return cli_error(verb, "no active policy; %s", none_hint);
+        if (r < 0)
+                return cli_error(verb, "cannot read %s: %s", cli_db_path(), strerror(-r));
+        version = sp.version;
+        r = policy_parse(sp.yaml, strlen(sp.yaml), ret, &e);
+        store_policy_done(&sp);
+        if (r < 0)
+                return cli_error(verb, "active policy version %u no longer parses: %s", version,
+                                 e.message[0] ? e.message : strerror(-r));
+        if (ret_version)
+                *ret_version = version;
+        return 0;
+}
+
 static int policy_rules(int argc, char *argv[]) {
         _cleanup_(policy_freep) Policy *p = NULL;
-        _cleanup_store_ Store *s = NULL;
-        StorePolicy sp = {};
-        PolicyError e = {};
         char buf[POLICY_RULE_NAME_MAX + 1];
-        int r;
 
         if (no_options("policy rules", argc, argv) < 0)
                 return CAPCTL_EXIT_ERROR;
         if (optind < argc)
                 return cli_error("policy rules", "unexpected argument '%s'", argv[optind]);
-        if (cli_open_store("policy rules", STORE_READ_ONLY, &s) < 0)
+        if (load_active("policy rules", "load one with 'capctl policy load'", &p, NULL) != 0)
                 return CAPCTL_EXIT_ERROR;
-
-        r = store_policy_get(s, 0, &sp);
-        if (r == -ENOENT)
-                return cli_error("policy rules", "no active policy; load one with 'capctl policy load'");
-        if (r < 0)
-                return cli_error("policy rules", "cannot read %s: %s", cli_db_path(), strerror(-r));
-        r = policy_parse(sp.yaml, strlen(sp.yaml), &p, &e);
-        store_policy_done(&sp);
-        if (r < 0)
-                return cli_error("policy rules", "the active policy does not parse: %u:%u: %s", e.line, e.column, e.message);
 
         for (size_t i = 0; i < p->n_rules; i++)
                 puts(cli_printable(p->rules[i].name, buf, sizeof buf));
@@ -332,7 +345,7 @@ static int policy_test(int argc, char *argv[]) {
         _cleanup_(policy_freep) Policy *p = NULL;
         unsigned version = 0;
         bool json = false;
-        int c, r;
+        int c;
 
         while ((c = cli_getopt("policy test", argc, argv, "", options)) >= 0)
                 switch (c) {
@@ -348,25 +361,8 @@ static int policy_test(int argc, char *argv[]) {
         if (optind < argc) {
                 if (load_file("policy test", argv[optind], NULL, NULL, &p) < 0)
                         return CAPCTL_EXIT_ERROR;
-        } else {
-                _cleanup_store_ Store *s = NULL;
-                PolicyError e = {};
-                StorePolicy sp = {};
-
-                if (cli_open_store("policy test", STORE_READ_ONLY, &s) < 0)
-                        return CAPCTL_EXIT_ERROR;
-                r = store_policy_get(s, 0, &sp);
-                if (r == -ENOENT)
-                        return cli_error("policy test", "no active policy; name a file or load one");
-                if (r < 0)
-                        return cli_error("policy test", "cannot read %s: %s", cli_db_path(), strerror(-r));
-                version = sp.version;
-                r = policy_parse(sp.yaml, strlen(sp.yaml), &p, &e);
-                store_policy_done(&sp);
-                if (r < 0)
-                        return cli_error("policy test", "active policy version %u no longer parses: %s", version,
-                                         e.message[0] ? e.message : strerror(-r));
-        }
+        } else if (load_active("policy test", "name a file or load one", &p, &version) != 0)
+                return CAPCTL_EXIT_ERROR;
 
         return policy_test_run(p, version, json);
 }
