@@ -79,8 +79,6 @@ static int parse_bundle(json_object *root, CrunStatus *s) {
         json_object *v;
         const char *dir;
         size_t len;
-        bool altered;
-        char *b;
         int r;
 
         r = member(root, "bundle", json_type_string, &v);
@@ -90,19 +88,7 @@ static int parse_bundle(json_object *root, CrunStatus *s) {
         /* crun makes it absolute (getcwd() or realpath()) before it writes it. */
         dir = json_object_get_string(v);
         len = (size_t) json_object_get_string_len(v);
-        if (len == 0 || dir[0] != '/')
-                return -EBADMSG;
-
-        b = oci_text_sanitize(dir, len, PATH_MAX - 1, &altered);
-        if (!b)
-                return -ENOMEM;
-        if (altered) {
-                free(b);
-                return -EBADMSG;
-        }
-
-        s->bundle = b;
-        return 0;
+        return oci_bundle_path(dir, len, &s->bundle);
 }
 
 int crun_status_parse(const char *buf, size_t len, CrunStatus *ret) {

@@ -241,6 +241,23 @@ int oci_json_member(json_object *o, const char *key, json_type type, json_object
         return 1;
 }
 
+int oci_bundle_path(const char *dir, size_t len, char **ret) {
+        bool altered;
+        char *b;
+
+        if (len == 0 || dir[0] != '/')
+                return -EBADMSG;
+        b = oci_text_sanitize(dir, len, PATH_MAX - 1, &altered);
+        if (!b)
+                return -ENOMEM;
+        if (altered) {
+                free(b);
+                return -EBADMSG;
+        }
+        *ret = b;
+        return 0;
+}
+
 int oci_json_int_range(json_object *v, int64_t min, int64_t max, int64_t *ret) {
         int64_t i;
 

@@ -91,8 +91,6 @@ static int parse_bundle(json_object *config, RuncState *s) {
         json_object *labels, *last;
         const char *label, *dir;
         size_t n, len;
-        bool altered;
-        char *b;
         int r;
 
         r = oci_json_member(config, "labels", json_type_array, &labels);
@@ -118,19 +116,7 @@ static int parse_bundle(json_object *config, RuncState *s) {
 
         dir = label + STRLEN("bundle=");
         len -= STRLEN("bundle=");
-        if (len == 0 || dir[0] != '/')
-                return -EBADMSG;
-
-        b = oci_text_sanitize(dir, len, PATH_MAX - 1, &altered);
-        if (!b)
-                return -ENOMEM;
-        if (altered) {
-                free(b);
-                return -EBADMSG;
-        }
-
-        s->bundle = b;
-        return 0;
+        return oci_bundle_path(dir, len, &s->bundle);
 }
 
 static int parse_config(json_object *root, RuncState *s) {

@@ -130,3 +130,8 @@ int oci_capabilities_parse(json_object *o, const char *const keys[static _CAP_SE
  * cut to at most max bytes, on a character boundary. *ret_altered (if given) says whether the
  * copy differs from the input. NULL on OOM. */
 char *oci_text_sanitize(const char *s, size_t len, size_t max, bool *ret_altered);
+
+/* A runtime's record of a bundle directory (runc's "bundle=" label, crun's "bundle"): a copy
+ * of the len bytes at dir, which must be an absolute path that oci_text_sanitize() leaves as
+ * it is; -EBADMSG otherwise. */
+int oci_bundle_path(const char *dir, size_t len, char **ret);
