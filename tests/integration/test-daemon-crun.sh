@@ -113,7 +113,7 @@ is "$(crun_status "$admin")" running "an audited crun container keeps running"
 mount_jq=".mounts += [{destination: \"/out\", type: \"bind\", source: \"$work/out\", options: [\"rbind\", \"rw\"]}]"
 kill_name=$(stack_name killme-crun)
 kb=$work/bundle-$kill_name
-cleanup_add _stack_crun_rm "$kill_name" "$kb"
+cleanup_add _stack_oci_rm "$CRUN" "$kill_name" "$kb"
 mkdir -p "$kb" && cp -a "$(_stack_rootfs)" "$kb/rootfs"
 "$CRUN" spec --bundle "$kb"
 jq --arg m "$kill_name" '.process.terminal = false | .process.args = ["sh", "-c", "echo ran > /out/\($m); sleep 1000"]

@@ -458,23 +458,19 @@ runc_pid() {
 	"$RUNC" state "$1" 2>/dev/null | jq -er 'select(.status == "running" or .status == "created") | .pid'
 }
 
-# runc_run NAME [OPTIONS...] -- CMD...
-#   A standalone runc container (state in /run/runc/NAME) from a bundle in
-#   $CAPGUARD_STACK_STATE/runc/NAME: a copy of the busybox folder and `runc spec`,
-#   edited with jq. Waits for the workload; sets STACK_PID, STACK_NAME, STACK_ID,
-#   STACK_BUNDLE. Options:
-#     --caps-mask HEX      bounding = effective = permitted = HEX, no inheritable/ambient
-#     --caps LIST          the same from names (comma separated, CAP_ optional)
-#     --user UID[:GID]     process.user
-#     --no-new-privs BOOL  process.noNewPrivileges (runc spec: true)
-#     --annotation K=V     an OCI annotation
-#     --jq FILTER          any further edit of config.json (repeatable)
-#     --create-only        `runc create` but not start: STACK_PID is then runc:[2:INIT]
-runc_run() {
-	_stack_in_main_shell runc_run || return 1
-	STACK_PID="" STACK_NAME="" STACK_ID="" STACK_BUNDLE=""
-	local name=$1 edits=() caps=() caps_set=0 create_only=0 c list
-	shift || return 1
+# _stack_oci_bundle TOOL NAME [OPTIONS...] -- CMD...
+#   For runc_run and crun_run: a bundle in $CAPGUARD_STACK_STATE/TOOL/NAME (a copy of the
+#   busybox folder and `TOOL spec`, edited with jq as the options say), removed with its
+#   container at cleanup. Sets STACK_BUNDLE, and _stack_create_only for --create-only.
+_stack_oci_bundle() {
+	local tool=$1 name=$2 edits=() caps=() caps_set=0 c list bin
+	shift 2 || return 1
+	case $tool in
+	runc) bin=$RUNC ;;
+	crun) bin=$CRUN ;;
+	*) _stack_err "_stack_oci_bundle: unknown runtime '$tool'"; return 1 ;;
+	esac
+	_stack_create_only=0
 	while (($#)); do
 		case $1 in
 		--)
@@ -482,7 +478,7 @@ runc_run() {
 			break
 			;;
 		--caps-mask)
-			[[ $2 =~ ^[0-9a-fA-F]{1,16}$ ]] || { _stack_err "runc_run: bad mask '$2'"; return 1; }
+			[[ $2 =~ ^[0-9a-fA-F]{1,16}$ ]] || { _stack_err "${tool}_run: bad mask '$2'"; return 1; }
 			IFS=, read -ra caps <<<"$(stack_mask_to_caps "$2")"
 			caps_set=1
 			shift 2
@@ -513,22 +509,22 @@ runc_run() {
 			shift 2
 			;;
 		--create-only)
-			create_only=1
+			_stack_create_only=1
 			shift
 			;;
 		*)
-			_stack_err "runc_run: unknown option '$1'"
+			_stack_err "${tool}_run: unknown option '$1'"
 			return 1
 			;;
 		esac
 	done
-	(($#)) || { _stack_err "runc_run: no command after --"; return 1; }
-	local rootfs bundle=$CAPGUARD_STACK_STATE/runc/$name
-	rootfs=$(_stack_rootfs) || { diag "runc: no busybox folder"; return 1; }
-	cleanup_add _stack_runc_rm "$name" "$bundle"
+	(($#)) || { _stack_err "${tool}_run: no command after --"; return 1; }
+	local rootfs bundle=$CAPGUARD_STACK_STATE/$tool/$name
+	rootfs=$(_stack_rootfs) || { diag "$tool: no busybox folder"; return 1; }
+	cleanup_add _stack_oci_rm "$bin" "$name" "$bundle"
 	rm -rf -- "$bundle"
 	mkdir -p "$bundle" && cp -a "$rootfs" "$bundle/rootfs" || return 1
-	"$RUNC" spec --bundle "$bundle" || return 1
+	"$bin" spec --bundle "$bundle" || return 1
 	local args filter
 	args=$(_stack_json_array "$@") || return 1
 	filter=".process.terminal = false | .process.args = $args"
@@ -539,12 +535,40 @@ runc_run() {
 	fi
 	for c in "${edits[@]}"; do filter+=" | $c"; done
 	if ! jq "$filter" "$bundle/config.json" >"$bundle/config.json.new"; then
-		diag "runc: jq edit failed: $filter"
+		diag "$tool: jq edit failed: $filter"
 		return 1
 	fi
 	mv "$bundle/config.json.new" "$bundle/config.json" || return 1
+	STACK_BUNDLE=$bundle
+}
+
+_stack_oci_rm() { # _stack_oci_rm TOOL-BINARY NAME BUNDLE
+	"$1" kill "$2" KILL >/dev/null 2>&1 || true
+	"$1" delete -f "$2" >/dev/null 2>&1 || true
+	rm -rf -- "$3"
+}
+
+# runc_run NAME [OPTIONS...] -- CMD...
+#   A standalone runc container (state in /run/runc/NAME) from a bundle in
+#   $CAPGUARD_STACK_STATE/runc/NAME: a copy of the busybox folder and `runc spec`,
+#   edited with jq. Waits for the workload; sets STACK_PID, STACK_NAME, STACK_ID,
+#   STACK_BUNDLE. Options:
+#     --caps-mask HEX      bounding = effective = permitted = HEX, no inheritable/ambient
+#     --caps LIST          the same from names (comma separated, CAP_ optional)
+#     --user UID[:GID]     process.user
+#     --no-new-privs BOOL  process.noNewPrivileges (runc spec: true)
+#     --annotation K=V     an OCI annotation
+#     --jq FILTER          any further edit of config.json (repeatable)
+#     --create-only        `runc create` but not start: STACK_PID is then runc:[2:INIT]
+runc_run() {
+	_stack_in_main_shell runc_run || return 1
+	STACK_PID="" STACK_NAME="" STACK_ID="" STACK_BUNDLE=""
+	local name=$1 bundle
+	shift || return 1
+	_stack_oci_bundle runc "$name" "$@" || return 1
+	bundle=$STACK_BUNDLE
 	local verb=(run -d)
-	((create_only)) && verb=(create)
+	((_stack_create_only)) && verb=(create)
 	if ! "$RUNC" "${verb[@]}" --bundle "$bundle" "$name" </dev/null >"$bundle/stdio.log" 2>&1; then
 		diag "runc ${verb[*]} $name failed:"
 		diag "$(cat "$bundle/stdio.log")"
@@ -555,14 +579,8 @@ runc_run() {
 		diag "runc: no pid for $name"
 		return 1
 	}
-	((create_only)) && return 0
+	((_stack_create_only)) && return 0
 	wait_workload "$STACK_PID" || { diag "runc: $name did not reach its workload"; return 1; }
-}
-
-_stack_runc_rm() {
-	"$RUNC" kill "$1" KILL >/dev/null 2>&1 || true
-	"$RUNC" delete -f "$1" >/dev/null 2>&1 || true
-	rm -rf -- "$2"
 }
 
 # ---------------------------------------------------------------------------
@@ -586,76 +604,10 @@ crun_pid() {
 crun_run() {
 	_stack_in_main_shell crun_run || return 1
 	STACK_PID="" STACK_NAME="" STACK_ID="" STACK_BUNDLE=""
-	local name=$1 edits=() caps=() caps_set=0 create_only=0 c list
+	local name=$1 bundle
 	shift || return 1
-	while (($#)); do
-		case $1 in
-		--)
-			shift
-			break
-			;;
-		--caps-mask)
-			[[ $2 =~ ^[0-9a-fA-F]{1,16}$ ]] || { _stack_err "crun_run: bad mask '$2'"; return 1; }
-			IFS=, read -ra caps <<<"$(stack_mask_to_caps "$2")"
-			caps_set=1
-			shift 2
-			;;
-		--caps)
-			IFS=, read -ra list <<<"$2"
-			caps=()
-			for c in "${list[@]}"; do caps+=("$(_stack_cap_name "$c")"); done
-			caps_set=1
-			shift 2
-			;;
-		--user)
-			local uid=${2%%:*} gid=0
-			[[ $2 == *:* ]] && gid=${2#*:}
-			edits+=(".process.user.uid = $uid | .process.user.gid = $gid")
-			shift 2
-			;;
-		--no-new-privs)
-			edits+=(".process.noNewPrivileges = $2")
-			shift 2
-			;;
-		--annotation)
-			edits+=(".annotations[$(jq -Rn --arg s "${2%%=*}" '$s')] = $(jq -Rn --arg s "${2#*=}" '$s')")
-			shift 2
-			;;
-		--jq)
-			edits+=("$2")
-			shift 2
-			;;
-		--create-only)
-			create_only=1
-			shift
-			;;
-		*)
-			_stack_err "crun_run: unknown option '$1'"
-			return 1
-			;;
-		esac
-	done
-	(($#)) || { _stack_err "crun_run: no command after --"; return 1; }
-	local rootfs bundle=$CAPGUARD_STACK_STATE/crun/$name
-	rootfs=$(_stack_rootfs) || { diag "crun: no busybox folder"; return 1; }
-	cleanup_add _stack_crun_rm "$name" "$bundle"
-	rm -rf -- "$bundle"
-	mkdir -p "$bundle" && cp -a "$rootfs" "$bundle/rootfs" || return 1
-	"$CRUN" spec --bundle "$bundle" || return 1
-	local args filter
-	args=$(_stack_json_array "$@") || return 1
-	filter=".process.terminal = false | .process.args = $args"
-	if ((caps_set)); then
-		local capj
-		capj=$(jq -cn '$ARGS.positional' --args "${caps[@]}") || return 1
-		filter+=" | .process.capabilities = {bounding: $capj, effective: $capj, permitted: $capj, inheritable: [], ambient: []}"
-	fi
-	for c in "${edits[@]}"; do filter+=" | $c"; done
-	if ! jq "$filter" "$bundle/config.json" >"$bundle/config.json.new"; then
-		diag "crun: jq edit failed: $filter"
-		return 1
-	fi
-	mv "$bundle/config.json.new" "$bundle/config.json" || return 1
+	_stack_oci_bundle crun "$name" "$@" || return 1
+	bundle=$STACK_BUNDLE
 	if ! "$CRUN" --cgroup-manager=cgroupfs create --bundle "$bundle" "$name" </dev/null >"$bundle/stdio.log" 2>&1; then
 		diag "crun create $name failed:"
 		diag "$(cat "$bundle/stdio.log")"
@@ -666,7 +618,7 @@ crun_run() {
 		diag "crun: no pid for $name"
 		return 1
 	}
-	((create_only)) && return 0
+	((_stack_create_only)) && return 0
 	# bounded: crun start waits for a reader on exec.fifo, which a dead init never becomes
 	if ! timeout "$STACK_TIMEOUT" "$CRUN" start "$name" </dev/null >>"$bundle/stdio.log" 2>&1; then
 		diag "crun start $name failed:"
@@ -674,10 +626,4 @@ crun_run() {
 		return 1
 	fi
 	wait_workload "$STACK_PID" || { diag "crun: $name did not reach its workload"; return 1; }
-}
-
-_stack_crun_rm() {
-	"$CRUN" kill "$1" KILL >/dev/null 2>&1 || true
-	"$CRUN" delete -f "$1" >/dev/null 2>&1 || true
-	rm -rf -- "$2"
 }
