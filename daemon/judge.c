@@ -205,7 +205,7 @@ static int kill_rest_one(const ProcEntry *pe, void *userdata) {
                 return 0;
         (void) snprintf(path, sizeof path, "%d/cgroup", (int) pin.pid);
         if (proc_cgroup_read_at(k->m->proc_fd, path, &again) > 0 && streq(again.id, k->t->id) &&
-            proc_pin_verify(&pin, k->m->proc_fd) >= 0 && proc_pin_kill(&pin) >= 0)
+            proc_pin_verify(&pin) >= 0 && proc_pin_kill(&pin) >= 0)
                 k->killed++;
         proc_pin_release(&pin);
         return 0;
@@ -242,22 +242,15 @@ static EventAction enforce(Manager *m, Tracked *t, const Verdict *v, char **ret_
         return EVENT_ACTION_KILLED;
 }
 
-static void judge_now(Manager *m, Tracked *t, InitStage stage) {
+/* st: the init's status, read when it was seen at stage */
+static void judge_now(Manager *m, Tracked *t, InitStage stage, const ProcStatus *st) {
         _cleanup_(container_meta_done) ContainerMeta meta = {};
         ContainerFacts f;
-        ProcStatus st;
         Verdict v = {};
         Event e = {};
         CgroupContainer cg;
-        char path[32], *detail = NULL;
+        char *detail = NULL;
         int r;
-
-        (void) snprintf(path, sizeof path, "%d/status", (int) t->pin.pid);
-        r = proc_status_read_at(m->proc_fd, path, &st);
-        if (r >= 0)
-                r = proc_pin_verify(&t->pin, m->proc_fd);
-        if (r < 0)
-                return record_unknown(m, t, "its init (pid %d) could not be read: %s", (int) t->pin.pid, strerror(-r));
 
         cg = (CgroupContainer) { .match = CGROUP_MATCH_CERTAIN, .runtime = t->runtime };
         (void) snprintf(cg.id, sizeof cg.id, "%s", t->id);
@@ -265,12 +258,12 @@ static void judge_now(Manager *m, Tracked *t, InitStage stage) {
         (void) container_meta_load(m->root_fd, &cg, &meta, NULL);
 
         container_meta_facts(&cg, &meta, &f);
-        f.caps = st.caps;
-        f.uid = st.uid[1];
-        f.no_new_privs = st.no_new_privs;
+        f.caps = st->caps;
+        f.uid = st->uid[1];
+        f.no_new_privs = st->no_new_privs;
         /* A parked init may not have the filter its workload will run under yet. */
-        f.seccomp = effective_seccomp(stage, st.seccomp, meta.declared_seccomp, meta.declared_no_new_privs);
-        if (f.seccomp != st.seccomp)
+        f.seccomp = effective_seccomp(stage, st->seccomp, meta.declared_seccomp, meta.declared_no_new_privs);
+        if (f.seccomp != st->seccomp)
                 log_debug("Container %s: init %d parked without its seccomp filter yet, which its config declares "
                           "with noNewPrivileges: the runtime loads it before the entrypoint, seccomp %d",
                           t->id, (int) t->pin.pid, f.seccomp);
@@ -436,6 +429,7 @@ static int pin_from_state(Manager *m, Tracked *t) {
 
 void tracked_try(Manager *m, Tracked *t) {
         InitStage stage;
+        ProcStatus st;
         int r;
 
         if (t->failed || (t->judged && t->judged_version == m->policy_version))
@@ -447,10 +441,12 @@ void tracked_try(Manager *m, Tracked *t) {
                         return;
         }
 
-        r = proc_pin_init_stage(&t->pin, m->proc_fd, &stage);
-        if (r < 0)
+        r = proc_pin_read_status(&t->pin, m->proc_fd, &stage, &st);
+        if (r == -ESRCH)
                 return record_unknown(m, t, "its init (pid %d) exited before its final sets could be read",
                                       (int) t->pin.pid);
+        if (r < 0)
+                return record_unknown(m, t, "its init (pid %d) could not be read: %s", (int) t->pin.pid, strerror(-r));
 
         log_debug("Container %s: init %d %s after %llu us, try %u", t->id, (int) t->pin.pid, init_stage_to_string(stage),
                   (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t->first_try_usec), t->retries);
@@ -463,7 +459,7 @@ void tracked_try(Manager *m, Tracked *t) {
                 return schedule_retry(m, t);
         }
 
-        judge_now(m, t, stage);
+        judge_now(m, t, stage, &st);
 }
 
 static void rejudge_node(const void *node, VISIT which, void *closure) {

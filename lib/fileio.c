@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
@@ -46,32 +47,36 @@ static int read_fd(int fd, char *buf, size_t size, size_t *ret_len) {
         return 0;
 }
 
-static int open_regular_at(int dir_fd, const char *path) {
+/* A FIFO or device planted in a state directory must not block or feed us forever. */
+static int check_regular(int fd, struct stat *ret) {
+        if (fstat(fd, ret) < 0)
+                return negative_errno();
+        return S_ISREG(ret->st_mode) ? 0 : -EBADFD;
+}
+
+static int open_regular_at(int dir_fd, const char *path, struct stat *ret) {
         _cleanup_close_ int fd = -EBADF;
-        struct stat st;
+        int r;
 
         fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return negative_errno();
-
-        /* A FIFO or device planted in a state directory must not block or feed us forever. */
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-
+        r = check_regular(fd, ret);
+        if (r < 0)
+                return r;
         return TAKE_FD(fd);
 }
 
 int read_file_at(int dir_fd, const char *path, char *buf, size_t size, size_t *ret_len) {
         _cleanup_close_ int fd = -EBADF;
+        struct stat st;
         size_t len;
         int r;
 
         if (!path || !buf || size == 0 || !ret_len)
                 return -EINVAL;
 
-        fd = open_regular_at(dir_fd, path);
+        fd = open_regular_at(dir_fd, path, &st);
         if (fd < 0)
                 return fd;
 
@@ -111,22 +116,18 @@ int read_proc_file_at(int dir_fd, const char *path, char *buf, size_t size, size
         return 0;
 }
 
-static int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_len) {
+/* fd: a regular file, as st says, read from its start */
+static int read_full_fd(int fd, const struct stat *st, size_t max_size, char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
         size_t len, size;
-        struct stat st;
         int r;
 
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((size_t) st.st_size >= max_size)
+        if ((size_t) st->st_size >= max_size)
                 return -EFBIG;
 
         /* /proc and friends report size 0: start small and let read_fd() say when it is full. */
-        size = st.st_size > 0 ? (size_t) st.st_size + 1 : 4096;
-        for (;;) {
+        size = st->st_size > 0 ? (size_t) st->st_size + 1 : 4096;
+        for (bool again = false;; again = true) {
                 char *p;
 
                 if (size > max_size)
@@ -136,7 +137,7 @@ static int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_len) {
                         return -ENOMEM;
                 buf = p;
 
-                if (lseek(fd, 0, SEEK_SET) < 0)
+                if (again && lseek(fd, 0, SEEK_SET) < 0)
                         return negative_errno();
                 r = read_fd(fd, buf, size, &len);
                 if (r != -EFBIG)
@@ -156,19 +157,22 @@ static int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_len) {
 
 int read_full_file_at(int dir_fd, const char *path, size_t max_size, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = -EBADF;
+        struct stat st;
 
         if (!path || !ret || max_size == 0)
                 return -EINVAL;
 
-        fd = open_regular_at(dir_fd, path);
+        fd = open_regular_at(dir_fd, path, &st);
         if (fd < 0)
                 return fd;
 
-        return read_full_fd(fd, max_size, ret, ret_len);
+        return read_full_fd(fd, &st, max_size, ret, ret_len);
 }
 
 int read_operator_file(const char *path, size_t max_size, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
 
         if (!path || !ret || max_size == 0)
                 return -EINVAL;
@@ -176,8 +180,11 @@ int read_operator_file(const char *path, size_t max_size, char **ret, size_t *re
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return negative_errno();
+        r = check_regular(fd, &st);
+        if (r < 0)
+                return r;
 
-        return read_full_fd(fd, max_size, ret, ret_len);
+        return read_full_fd(fd, &st, max_size, ret, ret_len);
 }
 
 int read_full_file_in_root(int root_fd, const char *path, size_t max_size, char **ret, size_t *ret_len) {
@@ -187,6 +194,8 @@ int read_full_file_in_root(int root_fd, const char *path, size_t max_size, char 
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
 
         if (!path || !ret || max_size == 0)
                 return -EINVAL;
@@ -194,6 +203,9 @@ int read_full_file_in_root(int root_fd, const char *path, size_t max_size, char 
         fd = (int) syscall(SYS_openat2, root_fd, path, &how, sizeof how);
         if (fd < 0)
                 return negative_errno();
+        r = check_regular(fd, &st);
+        if (r < 0)
+                return r;
 
-        return read_full_fd(fd, max_size, ret, ret_len);
+        return read_full_fd(fd, &st, max_size, ret, ret_len);
 }

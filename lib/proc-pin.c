@@ -73,18 +73,16 @@ int proc_pin_alive(const ProcPin *p) {
         return r == 0;
 }
 
-int proc_pin_verify(const ProcPin *p, int proc_fd) {
-        ProcStat st;
+int proc_pin_verify(const ProcPin *p) {
         int r;
 
+        /* The pidfd was opened before the start time was read. A process that has not exited
+         * holds its pid, so while the pidfd does not poll readable, everything read below
+         * /proc/<pid> since then, start time included, was this process's. */
         r = proc_pin_alive(p);
-        if (r <= 0)
-                return r < 0 ? r : -ESRCH;
-        /* alive and pinned, so the pid is still ours; the start time proves the files were too */
-        r = read_start(proc_fd, p->pid, &st);
         if (r < 0)
                 return r;
-        return st.starttime == p->start ? 0 : -ESRCH;
+        return r > 0 ? 0 : -ESRCH;
 }
 
 int proc_pin_kill(const ProcPin *p) {
@@ -144,25 +142,30 @@ int effective_seccomp(InitStage stage, int kernel_seccomp, bool declared_seccomp
         return kernel_seccomp;
 }
 
-int proc_pin_init_stage(const ProcPin *p, int proc_fd, InitStage *ret) {
+int proc_pin_read_status(const ProcPin *p, int proc_fd, InitStage *ret_stage, ProcStatus *ret_status) {
         char path[32], wchan[128];
-        ProcStat st;
+        ProcStatus st;
         size_t len;
         int r;
 
-        r = read_start(proc_fd, p->pid, &st);
-        if (r < 0)
-                return r;
-
+        /* wchan before status: an init seen parked, and still the runtime's after that, was
+         * parked with its final sets when its status was read, or ran on into the workload. */
         (void) snprintf(path, sizeof path, "%d/wchan", (int) p->pid);
         r = read_proc_file_at(proc_fd, path, wchan, sizeof wchan, &len);
         if (r < 0)
                 return r == -ENOENT ? -ESRCH : r;
 
-        r = proc_pin_verify(p, proc_fd);
+        (void) snprintf(path, sizeof path, "%d/status", (int) p->pid);
+        r = proc_status_read_at(proc_fd, path, &st);
+        if (r < 0)
+                return r == -ENOENT ? -ESRCH : r;
+
+        r = proc_pin_verify(p);
         if (r < 0)
                 return r;
 
-        *ret = init_stage_from(st.comm, wchan);
+        *ret_stage = init_stage_from(st.comm, wchan);
+        if (ret_status)
+                *ret_status = st;
         return 0;
 }

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "capguard/proc-status.h"
+
 /* A process held by a pidfd and known by its start time, so that nothing capguard reads or
  * does later can land on another process that got the same pid. */
 typedef struct ProcPin {
@@ -26,7 +28,7 @@ int proc_pin_alive(const ProcPin *p);
 
 /* Confirms, after reading /proc/<pid>/... files, that what was read was the pinned process:
  * the pid was not reused in between. 0 if so, -ESRCH if it went away meanwhile. */
-int proc_pin_verify(const ProcPin *p, int proc_fd);
+int proc_pin_verify(const ProcPin *p);
 
 /* SIGKILL through the pidfd. -ESRCH if it had exited already. */
 int proc_pin_kill(const ProcPin *p);
@@ -43,8 +45,8 @@ typedef enum InitStage {
 
 const char *init_stage_to_string(InitStage s);
 
-/* Tells the stage from comm and wchan, as read from /proc/<pid>/stat and /proc/<pid>/wchan:
- * parked is "runc:[2:INIT]" in wait_for_partner (opening exec.fifo), or "crun" in
+/* Tells the stage from comm and wchan, as read from /proc/<pid>/status (Name) and
+ * /proc/<pid>/wchan: parked is "runc:[2:INIT]" in wait_for_partner (opening exec.fifo), or "crun" in
  * poll_schedule_timeout* (select() on it) or wait_for_partner. */
 InitStage init_stage_from(const char *comm, const char *wchan);
 
@@ -55,5 +57,6 @@ InitStage init_stage_from(const char *comm, const char *wchan);
  * is 2 (filter). Else kernel_seccomp. */
 int effective_seccomp(InitStage stage, int kernel_seccomp, bool declared_seccomp, int declared_nnp);
 
-/* Reads both and tells the stage of the pinned process. */
-int proc_pin_init_stage(const ProcPin *p, int proc_fd, InitStage *ret);
+/* One look at the pinned process: its status (sets, ids, NoNewPrivs, seccomp) and, from its
+ * name there and its wchan, its stage. -ESRCH if it has exited. */
+int proc_pin_read_status(const ProcPin *p, int proc_fd, InitStage *ret_stage, ProcStatus *ret_status);

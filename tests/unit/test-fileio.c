@@ -83,6 +83,30 @@ START_TEST(test_read_full) {
                 close(proc);
                 ck_assert_ptr_nonnull(strstr(r, "CapBnd:"));
         }
+
+        /* one past the first guess of 4 KiB: read again from the start into a larger buffer */
+        {
+                _cleanup_free_ char *maps = NULL;
+                int proc = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                ck_assert_int_ge(proc, 0);
+                ck_assert_int_eq(read_full_file_at(proc, "smaps", 1 << 22, &maps, &len), 0);
+                close(proc);
+                ck_assert_uint_gt(len, 4096);
+                ck_assert_uint_eq(strlen(maps), len);
+                /* whole: from the lowest mapping, as maps lists it first, to the last one's flags */
+                {
+                        char first[256];
+                        FILE *f = fopen("/proc/self/maps", "re");
+
+                        ck_assert_ptr_nonnull(f);
+                        ck_assert_ptr_nonnull(fgets(first, sizeof first, f));
+                        fclose(f);
+                        ck_assert_int_eq(strncmp(maps, first, strlen(first)), 0);
+                }
+                ck_assert_ptr_nonnull(strstr(maps + len - 128, "VmFlags:"));
+                ck_assert_int_eq(maps[len - 1], '\n');
+        }
 }
 END_TEST
 

@@ -28,7 +28,7 @@ START_TEST(test_pin_and_kill) {
         ck_assert_int_eq(p.pid, pid);
         ck_assert_uint_gt(p.start, 0);
         ck_assert_int_eq(proc_pin_alive(&p), 1);
-        ck_assert_int_eq(proc_pin_verify(&p, proc_fd), 0);
+        ck_assert_int_eq(proc_pin_verify(&p), 0);
 
         /* the runtime's record of the start time must match, or it is another process */
         ck_assert_int_eq(proc_pin(proc_fd, pid, p.start, &q), 0);
@@ -42,7 +42,7 @@ START_TEST(test_pin_and_kill) {
 
         /* gone: it is neither alive, nor verifiable, nor can the signal go to anyone else */
         ck_assert_int_eq(proc_pin_alive(&p), 0);
-        ck_assert_int_eq(proc_pin_verify(&p, proc_fd), -ESRCH);
+        ck_assert_int_eq(proc_pin_verify(&p), -ESRCH);
         ck_assert_int_eq(proc_pin_kill(&p), -ESRCH);
         proc_pin_release(&p);
         ck_assert_int_eq(proc_pin(proc_fd, pid, 0, &p), -ESRCH);
@@ -141,12 +141,22 @@ START_TEST(test_init_stage_live) {
         InitStage s = INIT_STAGE_RUNTIME;
         pid_t pid = spawn();
 
+        ProcStatus st = {};
+
         ck_assert_int_eq(proc_pin(proc_fd, pid, 0, &p), 0);
-        ck_assert_int_eq(proc_pin_init_stage(&p, proc_fd, &s), 0);
+        ck_assert_int_eq(proc_pin_read_status(&p, proc_fd, &s, &st), 0);
         ck_assert_int_eq(s, INIT_STAGE_WORKLOAD);
+        /* the status is the pinned child's, as read with the stage */
+        ck_assert_int_eq(st.pid, pid);
+        ck_assert_int_eq(st.ppid, getpid());
+        ck_assert_int_eq(st.uid[1], geteuid());
         ck_assert_int_eq(proc_pin_kill(&p), 0);
+        /* a zombie: not reaped yet, but exited */
+        for (int i = 0; i < 200 && proc_pin_alive(&p) != 0; i++)
+                usleep(1000);
+        ck_assert_int_eq(proc_pin_read_status(&p, proc_fd, &s, &st), -ESRCH);
         waitpid(pid, NULL, 0);
-        ck_assert_int_eq(proc_pin_init_stage(&p, proc_fd, &s), -ESRCH);
+        ck_assert_int_eq(proc_pin_read_status(&p, proc_fd, &s, NULL), -ESRCH);
         proc_pin_release(&p);
 }
 END_TEST
