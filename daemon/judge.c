@@ -49,6 +49,7 @@ static void tracked_free(Tracked *t) {
         proc_pin_release(&t->pin);
         free(t->key);
         free(t->dir);
+        free(t->bundle);
         free(t);
 }
 
@@ -255,7 +256,14 @@ static void judge_now(Manager *m, Tracked *t, InitStage stage, const ProcStatus 
         cg = (CgroupContainer) { .match = CGROUP_MATCH_CERTAIN, .runtime = t->runtime };
         (void) snprintf(cg.id, sizeof cg.id, "%s", t->id);
         (void) snprintf(cg.ns, sizeof cg.ns, "%s", t->ns);
-        (void) container_meta_load(m->root_fd, &cg, &meta, NULL);
+        /* what runc's state says was read already; crun's copy of the config is beside its
+         * status, wherever that root is */
+        if (t->root->runtime == RUNTIME_RUNC)
+                (void) container_meta_load_bundle(m->root_fd, &cg, t->bundle, &meta, NULL);
+        else if (t->root->runtime == RUNTIME_CRUN)
+                (void) container_meta_load_state_dir(m->root_fd, &cg, t->dir, &meta, NULL);
+        else
+                (void) container_meta_load(m->root_fd, &cg, &meta, NULL);
 
         container_meta_facts(&cg, &meta, &f);
         f.caps = st->caps;
@@ -364,6 +372,8 @@ static int read_state(Manager *m, Tracked *t, pid_t *ret_pid, uint64_t *ret_star
                 if (r >= 0) {
                         *ret_pid = st.init_pid;
                         *ret_start = st.init_start;
+                        free(t->bundle);
+                        t->bundle = TAKE_PTR(st.bundle);
                 }
         }
         if (r == -ENOENT)

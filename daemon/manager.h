@@ -51,6 +51,7 @@ typedef struct Tracked {
         char *key;        /* "<root index>/<ns>/<id>" */
         WatchRoot *root;
         char *dir;        /* its state dir */
+        char *bundle;     /* a runc container's bundle, as its state file names it */
         char ns[RUNTIME_NAMESPACE_MAX + 1];
         char id[CONTAINER_ID_MAX + 1];
         Runtime runtime;

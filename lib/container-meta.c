@@ -117,6 +117,23 @@ static int load_containerd(int root_fd, const CgroupContainer *c, ContainerMeta 
         return r;
 }
 
+/* path absolute: as if root_fd were "/" */
+static int load_config(int root_fd, const CgroupContainer *c, const char *dir, bool in_root, ContainerMeta *m,
+                       int *err) {
+        char path[600];
+        int r;
+
+        if (!dir || dir[0] != '/')
+                return 0;
+        if ((size_t) snprintf(path, sizeof path, "%s/config.json", dir + 1) >= sizeof path) {
+                keep_error(err, -ENAMETOOLONG);
+                return -ENAMETOOLONG;
+        }
+        r = read_oci(root_fd, path, c->runtime, m, in_root);
+        keep_error(err, r);
+        return r;
+}
+
 static int load_runc(int root_fd, const char *state_root, const CgroupContainer *c, ContainerMeta *m, int *err) {
         _cleanup_runc_state_ RuncState st = {};
         char path[600];
@@ -133,13 +150,8 @@ static int load_runc(int root_fd, const char *state_root, const CgroupContainer 
                 return -EBADMSG;
         }
         m->runtime_init_pid = st.init_pid;
-        if (!st.bundle)
-                return 0;
-
-        (void) snprintf(path, sizeof path, "%s/config.json", st.bundle);
-        r = read_oci(root_fd, path, c->runtime, m, true);
-        keep_error(err, r);
-        return r;
+        /* whoever ran runc chose the bundle: no symlink in it leads out of root_fd */
+        return load_config(root_fd, c, st.bundle, true, m, err);
 }
 
 static int load_docker(int root_fd, const CgroupContainer *c, ContainerMeta *m, int *err) {
@@ -188,10 +200,10 @@ int container_meta_load(int root_fd, const CgroupContainer *c, ContainerMeta *re
                 (void) load_runc(root_fd, RUNC_ROOT, c, &m, &err);
                 break;
         case RUNTIME_CRUN: {
-                char path[600];
+                char dir[512];
 
-                (void) snprintf(path, sizeof path, "%s/%s/config.json", CRUN_ROOT + 1, c->id);
-                keep_error(&err, read_oci(root_fd, path, c->runtime, &m, false));
+                (void) snprintf(dir, sizeof dir, "%s/%s", CRUN_ROOT, c->id);
+                (void) load_config(root_fd, c, dir, false, &m, &err);
                 break;
         }
         default:
@@ -202,4 +214,28 @@ int container_meta_load(int root_fd, const CgroupContainer *c, ContainerMeta *re
         if (ret_error)
                 *ret_error = err;
         return err;
+}
+
+static int load_one(int root_fd, const CgroupContainer *c, const char *dir, bool in_root, ContainerMeta *ret,
+                    int *ret_error) {
+        ContainerMeta m = { .declared_no_new_privs = -1, .declared_uid = -1 };
+        int err = 0;
+
+        if (!c || !ret)
+                return -EINVAL;
+        (void) load_config(root_fd, c, dir, in_root, &m, &err);
+        *ret = m;
+        if (ret_error)
+                *ret_error = err;
+        return err;
+}
+
+int container_meta_load_bundle(int root_fd, const CgroupContainer *c, const char *bundle, ContainerMeta *ret,
+                               int *ret_error) {
+        return load_one(root_fd, c, bundle, true, ret, ret_error);
+}
+
+int container_meta_load_state_dir(int root_fd, const CgroupContainer *c, const char *dir, ContainerMeta *ret,
+                                  int *ret_error) {
+        return load_one(root_fd, c, dir, false, ret, ret_error);
 }

@@ -34,6 +34,15 @@ typedef struct ContainerMeta {
 int container_meta_load(int root_fd, const CgroupContainer *c, ContainerMeta *ret, int *ret_error);
 void container_meta_done(ContainerMeta *m);
 
+/* The same, where the caller has read the runtime's state already and knows where the config
+ * is: the config.json of a runc bundle (as the state file names it; resolved as if root_fd
+ * were "/", since whoever ran runc chose it), or crun's own copy in its state directory dir.
+ * Absolute paths; a NULL bundle (a state file that names none) leaves everything empty. */
+int container_meta_load_bundle(int root_fd, const CgroupContainer *c, const char *bundle, ContainerMeta *ret,
+                               int *ret_error);
+int container_meta_load_state_dir(int root_fd, const CgroupContainer *c, const char *dir, ContainerMeta *ret,
+                                  int *ret_error);
+
 /* The policy engine's facts from what the runtime says of c: id, runtime, namespaces, pod,
  * container (Docker's name where no Kubernetes one), image, sandbox. The caller adds what the
  * kernel says: sets, uid, NoNewPrivs, seccomp. The strings are borrowed from c and m. */

@@ -94,6 +94,16 @@ static void setup(void) {
         }
         (void) snprintf(path, sizeof path, "%s/linked", root);
         ck_assert_int_eq(symlink(outside, path), 0);
+
+        /* crun's state directory is its own: a config.json there that is a symlink is refused */
+        mkdirs("run/crun/linkcfg");
+        {
+                char target[1024];
+
+                (void) snprintf(target, sizeof target, "%s/config.json", outside);
+                (void) snprintf(path, sizeof path, "%s/run/crun/linkcfg/config.json", root);
+                ck_assert_int_eq(symlink(target, path), 0);
+        }
 }
 
 static void teardown(void) {
@@ -189,6 +199,49 @@ START_TEST(test_crun) {
 }
 END_TEST
 
+START_TEST(test_known_config) {
+        /* the daemon has read the state already and says where the config is */
+        _cleanup_close_ int fd = open_root();
+        CgroupContainer c = { .match = CGROUP_MATCH_CERTAIN, .runtime = RUNTIME_RUNC, .id = RUNC_ID };
+        CgroupContainer cr = { .match = CGROUP_MATCH_CERTAIN, .runtime = RUNTIME_CRUN, .id = CRUN_ID };
+        ContainerMeta m;
+        int err = 1;
+
+        ck_assert_int_eq(container_meta_load_bundle(fd, &c, "/run/capguard-test-stack/runc/" RUNC_ID, &m, &err), 0);
+        ck_assert_int_eq(err, 0);
+        ck_assert(m.has_declared);
+        ck_assert_uint_eq(m.declared.mask[CAP_SET_EFFECTIVE], 0x20000420ULL);
+        ck_assert_int_eq(m.runtime_init_pid, 0); /* no state read here */
+        container_meta_done(&m);
+
+        /* a bundle through a symlink that leaves root: not read */
+        ck_assert_int_eq(container_meta_load_bundle(fd, &c, "/linked", &m, &err), -ENOENT);
+        ck_assert_int_eq(err, -ENOENT);
+        ck_assert(!m.has_declared);
+        ck_assert_ptr_null(m.k8s_namespace);
+        container_meta_done(&m);
+
+        /* a state file that names no bundle, or a relative one: nothing known, nothing wrong */
+        ck_assert_int_eq(container_meta_load_bundle(fd, &c, NULL, &m, &err), 0);
+        ck_assert(!m.has_declared);
+        ck_assert_int_eq(m.declared_no_new_privs, -1);
+        ck_assert_int_eq(m.declared_uid, -1);
+        container_meta_done(&m);
+        ck_assert_int_eq(container_meta_load_bundle(fd, &c, "run/capguard-test-stack/runc/" RUNC_ID, &m, NULL), 0);
+        ck_assert(!m.has_declared);
+        container_meta_done(&m);
+
+        ck_assert_int_eq(container_meta_load_state_dir(fd, &cr, "/run/crun/" CRUN_ID, &m, &err), 0);
+        ck_assert(m.has_declared);
+        ck_assert_uint_eq(m.declared.mask[CAP_SET_BOUNDING], 0x20000420ULL);
+        ck_assert_int_eq(m.declared_no_new_privs, 1);
+        container_meta_done(&m);
+        ck_assert_int_eq(container_meta_load_state_dir(fd, &cr, "/run/crun/linkcfg", &m, &err), -ELOOP);
+        ck_assert(!m.has_declared);
+        container_meta_done(&m);
+}
+END_TEST
+
 START_TEST(test_missing) {
         _cleanup_close_ int fd = open_root();
         CgroupContainer c = { .match = CGROUP_MATCH_NS_ID, .runtime = RUNTIME_CONTAINERD, .id = "gone", .ns = "default" };
@@ -271,6 +324,7 @@ int main(void) {
         tcase_add_test(tc, test_docker);
         tcase_add_test(tc, test_runc_bundle_in_root);
         tcase_add_test(tc, test_crun);
+        tcase_add_test(tc, test_known_config);
         tcase_add_test(tc, test_missing);
         tcase_add_test(tc, test_docker_config_parse);
         tcase_add_test(tc, test_pidfile);
