@@ -7,6 +7,7 @@
 
 #include "capguard/cap-json.h"
 #include "capguard/fileio.h"
+#include "capguard/json-prune.h"
 #include "capguard/oci-config.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free);
@@ -154,7 +155,7 @@ static size_t count_tree_keys(json_object *o) {
 int oci_json_parse(const char *buf, size_t len, json_object **ret) {
         _cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
         _cleanup_json_ json_object *o = NULL;
-        size_t end, text_keys;
+        size_t end;
         int r;
 
         if (!buf || !ret)
@@ -186,14 +187,22 @@ int oci_json_parse(const char *buf, size_t len, json_object **ret) {
                 if (!is_json_space(buf[i]))
                         return -EBADMSG;
 
-        r = count_text_keys(buf, len, &text_keys);
+        r = oci_json_check_keys(buf, len, o);
         if (r < 0)
                 return r;
-        if (text_keys != count_tree_keys(o))
-                return -EBADMSG;
 
         *ret = TAKE_PTR(o);
         return 0;
+}
+
+int oci_json_check_keys(const char *buf, size_t len, json_object *o) {
+        size_t text_keys;
+        int r;
+
+        r = count_text_keys(buf, len, &text_keys);
+        if (r < 0)
+                return r;
+        return text_keys == count_tree_keys(o) ? 0 : -EBADMSG;
 }
 
 static char ascii_tolower(char c) {
@@ -203,7 +212,7 @@ static char ascii_tolower(char c) {
 /* Whether Go's encoding/json would take key k for the struct field named field: it compares
  * names ignoring case, and the only non-ASCII characters that fold to ASCII letters are the
  * Kelvin sign (k) and the long s. */
-static bool key_folds_to(const char *k, const char *field) {
+bool oci_json_key_matches(const char *k, const char *field) {
         for (; *field; field++) {
                 char f = ascii_tolower(*field);
 
@@ -228,7 +237,7 @@ int oci_json_member(json_object *o, const char *key, json_type type, json_object
 
                 if (streq(k, key))
                         v = json_object_iter_peek_value(&it);
-                else if (key_folds_to(k, key))
+                else if (oci_json_key_matches(k, key))
                         return -EBADMSG;
         }
 
@@ -668,6 +677,19 @@ static int parse_annotations(json_object *root, Runtime runtime, OciConfig *c) {
         return parse_k8s_type(annotations, k->type, &c->sandbox);
 }
 
+/* What the parse_*() above read; the rest (mounts, environment, hooks, seccomp rules) is
+ * checked and skipped. */
+static const JsonKeep keep_process[] = {
+        { "capabilities" }, { "user" }, { "noNewPrivileges" }, { "args" }, {}
+};
+static const JsonKeep keep_linux[] = {
+        { "seccomp", (const JsonKeep[]) { {} } }, /* whether there is one */
+        {}
+};
+static const JsonKeep keep_config[] = {
+        { "process", keep_process }, { "root" }, { "linux", keep_linux }, { "annotations" }, {}
+};
+
 int oci_config_parse(const char *buf, size_t len, Runtime runtime, OciConfig *ret) {
         _cleanup_oci_config_ OciConfig c = {};
         _cleanup_json_ json_object *root = NULL;
@@ -678,7 +700,7 @@ int oci_config_parse(const char *buf, size_t len, Runtime runtime, OciConfig *re
         if (len > OCI_CONFIG_SIZE_MAX)
                 return -EFBIG;
 
-        r = oci_json_parse(buf, len, &root);
+        r = json_prune_parse(buf, len, keep_config, &root);
         if (r < 0)
                 return r;
 

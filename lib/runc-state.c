@@ -5,6 +5,7 @@
 
 #include "capguard/cap-json.h"
 #include "capguard/fileio.h"
+#include "capguard/json-prune.h"
 #include "capguard/rfc3339.h"
 #include "capguard/runc-state.h"
 
@@ -146,6 +147,14 @@ static int parse_config(json_object *root, RuncState *s) {
         return parse_bundle(config, s);
 }
 
+/* What the parse_*() above read: of config, runc's whole copy of the spec, three members. */
+static const JsonKeep keep_config[] = {
+        { "capabilities" }, { "no_new_privileges" }, { "labels" }, {}
+};
+static const JsonKeep keep_state[] = {
+        { "id" }, { "init_process_pid" }, { "init_process_start" }, { "created" }, { "config", keep_config }, {}
+};
+
 int runc_state_parse(const char *buf, size_t len, RuncState *ret) {
         _cleanup_runc_state_ RuncState s = {};
         _cleanup_json_ json_object *root = NULL;
@@ -156,7 +165,7 @@ int runc_state_parse(const char *buf, size_t len, RuncState *ret) {
         if (len > RUNC_STATE_SIZE_MAX)
                 return -EFBIG;
 
-        r = oci_json_parse(buf, len, &root);
+        r = json_prune_parse(buf, len, keep_state, &root);
         if (r < 0)
                 return r;
 

@@ -103,6 +103,14 @@ int oci_config_read_at(int dir_fd, const char *path, Runtime runtime, OciConfig 
  * duplicates: a file the two could read differently is refused. Go never writes one. */
 int oci_json_parse(const char *buf, size_t len, json_object **ret);
 
+/* Whether text that json-c parsed into o repeats an object key: -EBADMSG if so, see above. */
+int oci_json_check_keys(const char *buf, size_t len, json_object *o);
+
+/* Whether Go's encoding/json reads an object member named k into the struct field named
+ * field: names compared regardless of case, U+212A KELVIN SIGN taken for k and U+017F LONG S
+ * for s. */
+bool oci_json_key_matches(const char *k, const char *field) _pure_;
+
 /* The member key of o, where Go reads o into a struct: 1 if it has the given type, and *ret
  * borrows it; 0 if absent or null (Go reads null as "not set"); -EBADMSG if of another type.
  * Go matches field names regardless of case, and takes U+212A KELVIN SIGN for k and U+017F

@@ -597,8 +597,10 @@ START_TEST(test_duplicate_keys) {
                 "{\"process\":{},\"annotations\":{\"io.kubernetes.cri.sandbox-namespace\":\"team-a\","
                 "\"io.kubernetes.cri.sandbox-namespace\\u0000x\":\"kube-system\"}}",
                 "{\"process\":{},\"process\\u0000\":{\"capabilities\":{}}}",
-                /* duplicates in a member nobody reads are refused all the same */
-                "{\"process\":{},\"linux\":{\"x\":[{\"a\":1,\"a\":2}]}}",
+                /* in a member that is read, however deep */
+                "{\"process\":{\"user\":{\"uid\":1,\"uid\":0}}}",
+                "{\"process\":{},\"annotations\":{\"a\":{\"b\":1,\"b\":2}}}",
+                "{\"process\":{},\"linux\":{\"seccomp\":{},\"seccomp\":null}}",
                 /* Go takes these for "process", "capabilities", "bounding": json-c would not */
                 "{\"Process\":{}}",
                 "{\"process\":{},\"PROCESS\":{\"capabilities\":{}}}",
@@ -617,6 +619,8 @@ START_TEST(test_duplicate_keys) {
                 "{\"process\":{\"args\":[\"a\\u0000b\"]}}",
                 /* annotations are a map: Go matches its keys exactly, so do we */
                 "{\"process\":{},\"annotations\":{\"io.kubernetes.cri.sandbox-name\":\"a\",\"IO.kubernetes.cri.sandbox-name\":\"b\"}}",
+                /* duplicates in a member nobody reads: not parsed, and nothing read differs */
+                "{\"process\":{},\"linux\":{\"x\":[{\"a\":1,\"a\":2}]}}",
                 /* a Kelvin sign where no field has a k */
                 "{\"process\":{},\"\xe2\x84\xaa" "ey\":1}",
         };

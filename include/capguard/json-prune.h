@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+/* What to keep of an object: each member whose key Go would read into the field name (as
+ * oci_json_member() matches them), all of its value, or, where keep is set and the value is
+ * an object, only what keep says of that in turn. A list ends with a NULL name; an empty list
+ * keeps an object's type and none of its members. */
+typedef struct JsonKeep {
+        const char *name;
+        const struct JsonKeep *keep;
+} JsonKeep;
+
+/* Checks that buf is one JSON object as oci_json_parse() does (RFC 8259 strictly, at most
+ * OCI_JSON_DEPTH_MAX deep, no NUL, nothing but white space after it), but builds a tree of
+ * only the members keep names: a runtime's state file is mostly what capguard never reads
+ * (mounts, seccomp rules, environment), and a json-c tree of all of it costs ten times the
+ * scan. Kept values are parsed by json-c, and refused if one repeats a key, as
+ * oci_json_parse() refuses; a key that a kept object repeats is refused too. -EBADMSG,
+ * -EFBIG above INT_MAX, -ENOMEM. */
+int json_prune_parse(const char *buf, size_t len, const JsonKeep *keep, json_object **ret);

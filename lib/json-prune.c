@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "capguard/cap-json.h"
+#include "capguard/json-prune.h"
+#include "capguard/macro.h"
+#include "capguard/oci-config.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free);
+
+/* Longest key that can match a field of ours: the longest field name with every letter
+ * written as the three bytes of U+212A. */
+#define KEY_MATCH_MAX (3 * 32)
+
+typedef struct Pruner {
+        const char *p, *end;
+        struct json_tokener *tok; /* one for every kept value */
+} Pruner;
+
+static bool is_space(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static void skip_space(Pruner *s) {
+        while (s->p < s->end && is_space(*s->p))
+                s->p++;
+}
+
+static bool is_hex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
+/* Bytes that neither end a string nor start an escape, nor are refused in one: most of a
+ * state file is strings, and this is its inner loop. */
+static const bool string_plain[256] = {
+        [0x20 ... 0x21] = true,  /* '"' is 0x22 */
+        [0x23 ... 0x5b] = true,  /* '\\' is 0x5c */
+        [0x5d ... 0xff] = true,
+};
+
+/* At '"': past the closing quote. *ret_escaped says whether there was a backslash. */
+static int scan_string(Pruner *s, bool *ret_escaped) {
+        bool escaped = false;
+
+        for (s->p++; s->p < s->end; s->p++) {
+                unsigned char c;
+
+                while (s->p < s->end && string_plain[(unsigned char) *s->p])
+                        s->p++;
+                if (s->p >= s->end)
+                        break;
+                c = (unsigned char) *s->p;
+
+                if (c == '"') {
+                        s->p++;
+                        if (ret_escaped)
+                                *ret_escaped = escaped;
+                        return 0;
+                }
+                if (c < 0x20)
+                        return -EBADMSG;
+                if (c != '\\')
+                        continue;
+
+                escaped = true;
+                if (++s->p >= s->end)
+                        return -EBADMSG;
+                switch (*s->p) {
+                case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+                        break;
+                case 'u':
+                        if (s->end - s->p < 5)
+                                return -EBADMSG;
+                        for (int i = 1; i <= 4; i++)
+                                if (!is_hex(s->p[i]))
+                                        return -EBADMSG;
+                        s->p += 4;
+                        break;
+                default:
+                        return -EBADMSG;
+                }
+        }
+        return -EBADMSG;
+}
+
+static void skip_digits(Pruner *s) {
+        while (s->p < s->end && is_digit(*s->p))
+                s->p++;
+}
+
+/* -? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)? */
+static int scan_number(Pruner *s) {
+        if (s->p < s->end && *s->p == '-')
+                s->p++;
+        if (s->p >= s->end || !is_digit(*s->p))
+                return -EBADMSG;
+        if (*s->p == '0')
+                s->p++;
+        else
+                skip_digits(s);
+        if (s->p < s->end && *s->p == '.') {
+                s->p++;
+                if (s->p >= s->end || !is_digit(*s->p))
+                        return -EBADMSG;
+                skip_digits(s);
+        }
+        if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+                s->p++;
+                if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+                        s->p++;
+                if (s->p >= s->end || !is_digit(*s->p))
+                        return -EBADMSG;
+                skip_digits(s);
+        }
+        return 0;
+}
+
+static int scan_literal(Pruner *s, const char *word) {
+        size_t n = strlen(word);
+
+        if ((size_t) (s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+                return -EBADMSG;
+        s->p += n;
+        return 0;
+}
+
+static int scan_value(Pruner *s, unsigned depth);
+
+/* At '{' or '[', at depth: past the matching close. */
+static int scan_container(Pruner *s, unsigned depth) {
+        char close = *s->p == '{' ? '}' : ']';
+        bool object = close == '}';
+        int r;
+
+        s->p++;
+        skip_space(s);
+        if (s->p < s->end && *s->p == close) {
+                s->p++;
+                return 0;
+        }
+        for (;;) {
+                if (object) {
+                        if (s->p >= s->end || *s->p != '"')
+                                return -EBADMSG;
+                        r = scan_string(s, NULL);
+                        if (r < 0)
+                                return r;
+                        skip_space(s);
+                        if (s->p >= s->end || *s->p != ':')
+                                return -EBADMSG;
+                        s->p++;
+                        skip_space(s);
+                }
+                r = scan_value(s, depth + 1);
+                if (r < 0)
+                        return r;
+                skip_space(s);
+                if (s->p >= s->end)
+                        return -EBADMSG;
+                if (*s->p == close) {
+                        s->p++;
+                        return 0;
+                }
+                if (*s->p != ',')
+                        return -EBADMSG;
+                s->p++;
+                skip_space(s);
+        }
+}
+
+/* At the value's first byte: past its last. As json-c counts depth, the top object is at 1,
+ * and every value in a container one deeper than the container, a scalar too. */
+static int scan_value(Pruner *s, unsigned depth) {
+        if (s->p >= s->end || depth > OCI_JSON_DEPTH_MAX)
+                return -EBADMSG;
+        switch (*s->p) {
+        case '{':
+        case '[':
+                return scan_container(s, depth);
+        case '"':
+                return scan_string(s, NULL);
+        case 't':
+                return scan_literal(s, "true");
+        case 'f':
+                return scan_literal(s, "false");
+        case 'n':
+                return scan_literal(s, "null");
+        default:
+                return scan_number(s);
+        }
+}
+
+/* The text at [start, end) is one value the scan has checked, and something follows it in
+ * the buffer (a ',', '}' or white space), which json-c needs to see a number end. */
+static int parse_span(Pruner *s, const char *start, const char *end, json_object **ret) {
+        _cleanup_json_ json_object *o = NULL;
+        size_t len = (size_t) (end - start);
+
+        if (end >= s->end) /* a member's value with nothing after it: no object ends there */
+                return -EBADMSG;
+        /* Not JSON_TOKENER_STRICT: that refuses the byte after the value, and the scan was
+         * stricter. json-c stops after the value, or after white space that follows it. */
+        if (!s->tok) {
+                s->tok = json_tokener_new_ex(OCI_JSON_DEPTH_MAX);
+                if (!s->tok)
+                        return -ENOMEM;
+        } else
+                json_tokener_reset(s->tok);
+
+        o = json_tokener_parse_ex(s->tok, start, (int) len + 1);
+        if (json_tokener_get_error(s->tok) != json_tokener_success)
+                return -EBADMSG; /* also for an allocation failure: json-c does not tell */
+        for (size_t i = len; i < json_tokener_get_parse_end(s->tok); i++)
+                if (!is_space(start[i]))
+                        return -EBADMSG;
+        if (json_tokener_get_parse_end(s->tok) < len)
+                return -EBADMSG;
+        if (o && oci_json_check_keys(start, len, o) < 0)
+                return -EBADMSG;
+
+        *ret = TAKE_PTR(o); /* NULL for null */
+        return 0;
+}
+
+/* The key whose text (quotes included) is at [start, end), as Go reads it, in buf. 0 if it
+ * is too long to be one of ours. */
+static int decode_key(Pruner *s, const char *start, const char *end, bool escaped, char *buf, size_t size) {
+        _cleanup_json_ json_object *k = NULL;
+        const char *text = start + 1;
+        size_t len = (size_t) (end - start) - 2;
+        int r;
+
+        if (escaped) {
+                r = parse_span(s, start, end, &k);
+                if (r < 0)
+                        return r;
+                if (!json_object_is_type(k, json_type_string))
+                        return -EBADMSG;
+                text = json_object_get_string(k);
+                len = (size_t) json_object_get_string_len(k);
+                /* json-c would cut it there, and take it for another key: refused, as
+                 * oci_json_parse() refuses it */
+                if (memchr(text, '\0', len))
+                        return -EBADMSG;
+        }
+        if (len >= size)
+                return 0;
+        memcpy(buf, text, len);
+        buf[len] = '\0';
+        return 1;
+}
+
+static const JsonKeep *keep_find(const JsonKeep *keep, const char *key) {
+        for (; keep->name; keep++)
+                if (oci_json_key_matches(key, keep->name))
+                        return keep;
+        return NULL;
+}
+
+/* At '{': the members keep names, into a new object; past the matching '}'. */
+static int prune_object(Pruner *s, const JsonKeep *keep, unsigned depth, json_object **ret) {
+        _cleanup_json_ json_object *out = NULL;
+        int r;
+
+        if (depth > OCI_JSON_DEPTH_MAX)
+                return -EBADMSG;
+        out = json_object_new_object();
+        if (!out)
+                return -ENOMEM;
+
+        s->p++;
+        skip_space(s);
+        if (s->p < s->end && *s->p == '}') {
+                s->p++;
+                *ret = TAKE_PTR(out);
+                return 0;
+        }
+        for (;;) {
+                _cleanup_json_ json_object *v = NULL;
+                const char *key_start = s->p, *value_start;
+                char key[KEY_MATCH_MAX + 1];
+                const JsonKeep *k = NULL;
+                bool escaped;
+
+                if (s->p >= s->end || *s->p != '"')
+                        return -EBADMSG;
+                r = scan_string(s, &escaped);
+                if (r < 0)
+                        return r;
+                r = decode_key(s, key_start, s->p, escaped, key, sizeof key);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        k = keep_find(keep, key);
+                skip_space(s);
+                if (s->p >= s->end || *s->p != ':')
+                        return -EBADMSG;
+                s->p++;
+                skip_space(s);
+
+                value_start = s->p;
+                if (k && k->keep && s->p < s->end && *s->p == '{')
+                        r = prune_object(s, k->keep, depth + 1, &v);
+                else {
+                        r = scan_value(s, depth + 1);
+                        if (r >= 0 && k)
+                                r = parse_span(s, value_start, s->p, &v);
+                }
+                if (r < 0)
+                        return r;
+                if (k) {
+                        /* json-c would keep the last of two equal keys; Go would merge them */
+                        if (json_object_object_get_ex(out, key, NULL))
+                                return -EBADMSG;
+                        if (json_object_object_add(out, key, v) < 0)
+                                return -ENOMEM;
+                        v = NULL; /* out's now */
+                }
+
+                skip_space(s);
+                if (s->p >= s->end)
+                        return -EBADMSG;
+                if (*s->p == '}') {
+                        s->p++;
+                        *ret = TAKE_PTR(out);
+                        return 0;
+                }
+                if (*s->p != ',')
+                        return -EBADMSG;
+                s->p++;
+                skip_space(s);
+        }
+}
+
+int json_prune_parse(const char *buf, size_t len, const JsonKeep *keep, json_object **ret) {
+        _cleanup_json_ json_object *o = NULL;
+        Pruner s = { .p = buf, .end = buf + len };
+        int r;
+
+        if (!buf || !keep || !ret)
+                return -EINVAL;
+        if (len > INT_MAX)
+                return -EFBIG;
+        /* No JSON text holds a raw NUL; json-c would stop reading there. */
+        if (memchr(buf, '\0', len))
+                return -EBADMSG;
+
+        skip_space(&s);
+        if (s.p >= s.end || *s.p != '{')
+                return -EBADMSG;
+        r = prune_object(&s, keep, 1, &o);
+        if (r >= 0) {
+                skip_space(&s);
+                if (s.p != s.end)
+                        r = -EBADMSG;
+        }
+        if (s.tok)
+                json_tokener_free(s.tok);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(o);
+        return 0;
+}
