@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/capability.h>
@@ -113,7 +114,44 @@ static int parse_decimal_cap(const char *s, unsigned *ret) {
         return 0;
 }
 
+typedef struct CapName {
+        char name[CAP_NAME_MAX]; /* as libcap names it: "cap_net_raw" */
+        unsigned value;
+} CapName;
+
+static int cap_name_compare(const void *a, const void *b) {
+        return strcmp(((const CapName *) a)->name, ((const CapName *) b)->name);
+}
+
+/* libcap's names, sorted: every verdict looks up some 140 names from OCI configs and runc's
+ * state, and cap_from_name() costs a locale and a scan of its table for each. */
+static const CapName *cap_name_find(const char *lower) {
+        static CapName names[CAP_MASK_BITS];
+        static size_t n;
+        static bool filled;
+        CapName key;
+
+        if (!filled) {
+                for (unsigned c = 0; c < CAP_MASK_BITS; c++) {
+                        char *name = cap_to_name((cap_value_t) c);
+
+                        if (name && strncmp(name, "cap_", 4) == 0 && strlen(name) < CAP_NAME_MAX) {
+                                strcpy(names[n].name, name);
+                                names[n++].value = c;
+                        }
+                        cap_free(name);
+                }
+                qsort(names, n, sizeof *names, cap_name_compare);
+                filled = true;
+        }
+        if (strlen(lower) >= sizeof key.name)
+                return NULL;
+        strcpy(key.name, lower);
+        return bsearch(&key, names, n, sizeof *names, cap_name_compare);
+}
+
 int capability_from_name(const char *s, unsigned *ret) {
+        const CapName *found;
         char buf[CAP_NAME_MAX];
         cap_value_t v;
         size_t n;
@@ -140,6 +178,11 @@ int capability_from_name(const char *s, unsigned *ret) {
                 buf[4 + i] = (char) tolower(c);
         }
 
+        found = cap_name_find(buf);
+        if (found) {
+                *ret = found->value;
+                return 0;
+        }
         if (cap_from_name(buf, &v) < 0 || v < 0 || v >= CAP_MASK_BITS)
                 return -EINVAL;
 
