@@ -116,6 +116,27 @@ int read_proc_file_at(int dir_fd, const char *path, char *buf, size_t size, size
         return 0;
 }
 
+/* Reads a regular file into buf of size bytes (one kept for a NUL): a short read is its end
+ * (POSIX), which saves the read that returns 0; one that fills buf is read_fd()'s to finish. */
+static int read_regular(int fd, char *buf, size_t size, size_t *ret_len) {
+        ssize_t n;
+
+        do
+                n = read(fd, buf, size - 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t) n == size - 1) {
+                /* rewind: read_fd() reads it all again and probes for the end */
+                if (lseek(fd, 0, SEEK_SET) < 0)
+                        return negative_errno();
+                return read_fd(fd, buf, size, ret_len);
+        }
+        buf[n] = '\0';
+        *ret_len = (size_t) n;
+        return 0;
+}
+
 /* fd: a regular file, as st says, read from its start */
 static int read_full_fd(int fd, const struct stat *st, size_t max_size, char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
@@ -125,8 +146,9 @@ static int read_full_fd(int fd, const struct stat *st, size_t max_size, char **r
         if ((size_t) st->st_size >= max_size)
                 return -EFBIG;
 
-        /* /proc and friends report size 0: start small and let read_fd() say when it is full. */
-        size = st->st_size > 0 ? (size_t) st->st_size + 1 : 4096;
+        /* /proc and friends report size 0: start small and let read_fd() say when it is full.
+         * A file on disk gets a byte more than it holds, so that reading it whole reads short. */
+        size = st->st_size > 0 ? (size_t) st->st_size + 2 : 4096;
         for (bool again = false;; again = true) {
                 char *p;
 
@@ -139,7 +161,8 @@ static int read_full_fd(int fd, const struct stat *st, size_t max_size, char **r
 
                 if (again && lseek(fd, 0, SEEK_SET) < 0)
                         return negative_errno();
-                r = read_fd(fd, buf, size, &len);
+                /* /proc's files (size 0) may read short before their end */
+                r = st->st_size > 0 ? read_regular(fd, buf, size, &len) : read_fd(fd, buf, size, &len);
                 if (r != -EFBIG)
                         break;
                 if (size >= max_size)
