@@ -161,6 +161,7 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         if (!m)
                 return log_oom();
         m->inotify_fd = m->proc_fd = m->root_fd = -EBADF;
+        m->journal = (JournalSocket) JOURNAL_SOCKET_INIT(JOURNAL_SOCKET_PATH);
         m->roots = (RuntimeRoots) RUNTIME_ROOTS_NULL;
         m->dry_run = c->dry_run;
         m->retention_usec = c->retention_usec;
@@ -301,6 +302,7 @@ Manager *manager_free(Manager *m) {
         closep(&m->inotify_fd);
         closep(&m->proc_fd);
         closep(&m->root_fd);
+        journal_socket_close(&m->journal);
         runtime_roots_close(&m->roots);
         watch_roots_free(m->watch_roots, m->n_watch_roots);
         policy_free(m->policy);

@@ -7,6 +7,7 @@
 
 #include "capguard/container-resolve.h"
 #include "capguard/event.h"
+#include "capguard/journal-socket.h"
 #include "capguard/policy.h"
 #include "capguard/proc-pin.h"
 #include "capguard/runtime.h"
@@ -85,6 +86,7 @@ typedef struct Manager {
         size_t n_tracked;
 
         Store *store;
+        JournalSocket journal;
         char *db_path;
         Policy *policy;
         unsigned policy_version;

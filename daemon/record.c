@@ -19,11 +19,11 @@
  * milliseconds, 12 times a second at 1,000 containers a second), at most once a second. */
 #define CHECKPOINT_DELAY_USEC (1000 * 1000ULL)
 
-static void journal(const Event *e) {
+static void journal(Manager *m, const Event *e) {
         _cleanup_free_ char *line = NULL;
         int r;
 
-        r = journal_event_send(e);
+        r = journal_event_send(&m->journal, e);
         if (r >= 0)
                 return;
         /* No journald (a container, early boot): the same record on stderr, one line. */
@@ -172,7 +172,7 @@ void record_event(Manager *m, Event *e) {
 
         /* The journal at once; the store once this turn of the event loop is done, so that a
          * burst of containers costs one transaction, not one each. */
-        journal(e);
+        journal(m, e);
 
         if (!m->store) {
                 event_done(e);

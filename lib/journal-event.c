@@ -6,11 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
 /* No CODE_FILE=, CODE_LINE=, CODE_FUNC=: they would name this file for every verdict. */
 #define SD_JOURNAL_SUPPRESS_LOCATION 1
-#include <systemd/sd-journal.h>
 
 #include "capguard/cap-json.h"
 #include "capguard/journal-event.h"
@@ -376,27 +374,14 @@ int journal_event_build(const Event *e, JournalFields *ret) {
         return 0;
 }
 
-/* Where sd_journal_sendv() sends to. */
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
-
-int journal_event_send(const Event *e) {
+int journal_event_send(JournalSocket *j, const Event *e) {
         _cleanup_(journal_fields_done) JournalFields f = {};
         int r;
 
         r = journal_event_build(e, &f);
         if (r < 0)
                 return r;
-        if (f.n > INT_MAX)
-                return -E2BIG;
-
-        /* sd_journal_sendv() reports success when there is no journald at all (no socket: a
-         * node without systemd, a container, early boot), so that programs need not care. We
-         * do: the verdict must then go to stderr. A journald that died leaving its socket
-         * behind is caught by sendmsg() itself (-ECONNREFUSED). */
-        if (access(JOURNAL_SOCKET, F_OK) < 0)
-                return negative_errno();
-
-        return sd_journal_sendv(f.iov, (int) f.n);
+        return journal_socket_send(j, f.iov, f.n);
 }
 
 /* ---- stderr ---- */

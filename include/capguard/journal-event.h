@@ -7,6 +7,7 @@
 #include <systemd/sd-id128.h>
 
 #include "capguard/event.h"
+#include "capguard/journal-socket.h"
 #include "capguard/macro.h"
 
 /* One journal entry per verdict, in journald's native protocol, with a fixed MESSAGE_ID per
@@ -69,11 +70,10 @@ void journal_fields_done(JournalFields *f);
  * action is out of range, -ENOMEM. */
 int journal_event_build(const Event *e, JournalFields *ret);
 
-/* journal_event_build() + sd_journal_sendv(), without CODE_FILE/CODE_LINE/CODE_FUNC. A
- * negative errno when journald cannot be reached: -ENOENT when its socket does not exist
- * (which sd_journal_sendv() alone would report as success), -ECONNREFUSED when nothing
- * listens on it, ...; the caller then falls back to journal_event_format_line() on stderr. */
-int journal_event_send(const Event *e);
+/* journal_event_build() + journal_socket_send(). A negative errno when journald cannot be
+ * reached: -ENOENT when its socket does not exist, -ECONNREFUSED when nothing listens on it,
+ * ...; the caller then falls back to journal_event_format_line() on stderr. */
+int journal_event_send(JournalSocket *j, const Event *e);
 
 /* The same entry as one line for stderr, when journald is not reachable:
  *   capguardd: warning: Container ...; audit only, left running MESSAGE_ID="..." CAPGUARD_CONTAINER_ID="..." ...

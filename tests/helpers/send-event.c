@@ -255,7 +255,10 @@ int main(int argc, char *argv[]) {
         }
 
         if (!print_line) {
-                r = journal_event_send(&e);
+                JournalSocket j = JOURNAL_SOCKET_INIT(JOURNAL_SOCKET_PATH);
+
+                r = journal_event_send(&j, &e);
+                journal_socket_close(&j);
                 if (r >= 0)
                         return EXIT_SUCCESS;
                 if (r == -EINVAL || r == -ENOMEM)
