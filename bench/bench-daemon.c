@@ -5,7 +5,7 @@
  * throughput with 1,000 written at once; then the daemon's RSS with the containers live and
  * its CPU ticks over an idle minute.
  *
- * Usage: bench-daemon CAPGUARDD POLICY [N] [IDLE-SECONDS] */
+ * Usage: bench-daemon CAPGUARDD POLICY FIXTURES-DIR [N] [IDLE-SECONDS] */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,8 +26,9 @@
 #include "capguard/cap-profile.h"
 #include "capguard/proc-stat.h"
 
-/* under $TMPDIR, else /tmp */
-static char dir[256];
+/* Under $TMPDIR, else /tmp, top holds the database, on disk as /var/lib is; run, a tmpfs as
+ * a node's /run is, the runtime's side: the watched root, the bundles, the staging area. */
+static char dir[400], top[256], run[320];
 
 static uint64_t now_usec(void) {
         struct timespec ts;
@@ -77,37 +79,74 @@ static uint64_t start_of(pid_t pid) {
         return st.starttime;
 }
 
-/* state.json as runc writes it (what capguard reads of it), renamed into place in the
- * container's directory under base. The bundle label names the directory under the root. */
+/* What runc under containerd left for a Kubernetes container (tests/fixtures): its state.json,
+ * 7.5 KiB with the whole libcontainer config and the annotations as labels, and its bundle's
+ * config.json. Each bench container gets a copy naming it, its process and its bundle. */
+static json_object *state_template;
+static char *config_text;
+static size_t config_len;
+
+static void load_fixtures(const char *fixtures) {
+        char path[600];
+        FILE *f;
+        long len;
+
+        snprintf(path, sizeof path, "%s/containerd-k8s-default/state.json", fixtures);
+        state_template = json_object_from_file(path);
+        if (!state_template)
+                die("read the state.json fixture");
+        snprintf(path, sizeof path, "%s/containerd-k8s-default/config.json", fixtures);
+        f = fopen(path, "re");
+        if (!f || fseek(f, 0, SEEK_END) < 0 || (len = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) < 0)
+                die("read the config.json fixture");
+        config_len = (size_t) len;
+        config_text = malloc(config_len);
+        if (!config_text || fread(config_text, 1, config_len, f) != config_len)
+                die("read the config.json fixture");
+        fclose(f);
+}
+
+static void write_file(const char *path, const char *text, size_t len) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        if (fd < 0 || write(fd, text, len) != (ssize_t) len || close(fd) < 0)
+                die(path);
+}
+
+/* The bundle, outside the watched root as runc's are, then state.json renamed into place in
+ * the container's directory under base. */
 static uint64_t write_state(const char *base, const char *id, pid_t pid, uint64_t start) {
-        char d[512], tmp[600], final[600], label[600];
-        json_object *o = json_object_new_object(), *config = json_object_new_object(), *labels = json_object_new_array();
+        char d[512], tmp[600], final[600], bundle[600], label[700];
+        json_object *config, *labels;
         const char *text;
         uint64_t t;
-        int fd;
 
         snprintf(d, sizeof d, "%s/%s", base, id);
         snprintf(tmp, sizeof tmp, "%s/state.json.tmp", d);
         snprintf(final, sizeof final, "%s/state.json", d);
-        snprintf(label, sizeof label, "bundle=%s/%s", dir, id);
-        json_object_object_add(o, "id", json_object_new_string(id));
-        json_object_object_add(o, "init_process_pid", json_object_new_int(pid));
-        json_object_object_add(o, "init_process_start", json_object_new_int64((int64_t) start));
-        json_object_object_add(o, "created", json_object_new_string("2026-11-28T12:00:00.000000000Z"));
-        json_object_array_add(labels, json_object_new_string(label));
-        json_object_object_add(config, "labels", labels);
-        json_object_object_add(o, "config", config);
-        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        snprintf(bundle, sizeof bundle, "%s/bundles/%s", run, id);
+        if (mkdir(bundle, 0700) < 0)
+                die("mkdir bundle");
+        snprintf(label, sizeof label, "%s/config.json", bundle);
+        write_file(label, config_text, config_len);
+
+        /* runc puts the bundle label last, after one label per annotation */
+        snprintf(label, sizeof label, "bundle=%s", bundle);
+        if (!json_object_object_get_ex(state_template, "config", &config) ||
+            !json_object_object_get_ex(config, "labels", &labels) || json_object_array_length(labels) == 0)
+                die("state.json fixture without config.labels");
+        json_object_array_put_idx(labels, json_object_array_length(labels) - 1, json_object_new_string(label));
+        json_object_object_add(state_template, "id", json_object_new_string(id));
+        json_object_object_add(state_template, "init_process_pid", json_object_new_int(pid));
+        json_object_object_add(state_template, "init_process_start", json_object_new_int64((int64_t) start));
+        text = json_object_to_json_string_ext(state_template, JSON_C_TO_STRING_PLAIN);
 
         if (mkdir(d, 0700) < 0)
                 die("mkdir");
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t) strlen(text) || close(fd) < 0)
-                die("write state");
+        write_file(tmp, text, strlen(text));
         t = now_usec();
         if (rename(tmp, final) < 0)
                 die("rename");
-        json_object_put(o);
         return t;
 }
 
@@ -178,6 +217,35 @@ static void collect(const char *db_path, const char *prefix, size_t n, const uin
         *ret_last = last;
 }
 
+/* A verdict that did not read the bundle's config would have cost less than a real one: the
+ * figures count only if every container has its declared sets and Kubernetes names. */
+static void check_complete(const char *db_path, const char *prefix, size_t n) {
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        char like[64];
+        int64_t got = -1;
+
+        snprintf(like, sizeof like, "%s%%", prefix);
+        if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+                die("open the database");
+        sqlite3_busy_timeout(db, 5000);
+        if (sqlite3_prepare_v2(db,
+                               "SELECT count(*) FROM containers WHERE container_id LIKE ?1 AND declared_eff IS NOT NULL "
+                               "AND k8s_namespace IS NOT NULL AND pod IS NOT NULL AND image IS NOT NULL",
+                               -1, &st, NULL) != SQLITE_OK)
+                die("prepare the check");
+        sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                got = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        if (got != (int64_t) n) {
+                fprintf(stderr, "bench-daemon: %" PRId64 " of %zu %s containers were judged with their config\n", got,
+                        n, prefix);
+                exit(EXIT_FAILURE);
+        }
+}
+
 static void report(const char *what, uint64_t *lat, size_t n) {
         qsort(lat, n, sizeof *lat, cmp_u64);
         printf("%-34s p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms\n", what, lat[n / 2] / 1000.0,
@@ -240,26 +308,36 @@ int main(int argc, char *argv[]) {
         unsigned idle;
         uint64_t docker_default, *written, *lat, last, first;
         pid_t *kids, daemon;
-        char db[600], pidfile[600], watch[600], staging[600];
+        char db[600], pidfile[600], watch[600], staging[600], bundles[600];
         uint64_t t0, ticks0, cpu0;
+        long rss_paced;
 
-        if (argc < 3) {
-                fprintf(stderr, "Usage: bench-daemon CAPGUARDD POLICY [N] [IDLE-SECONDS]\n");
+        if (argc < 4) {
+                fprintf(stderr, "Usage: bench-daemon CAPGUARDD POLICY FIXTURES-DIR [N] [IDLE-SECONDS]\n");
                 return EXIT_FAILURE;
         }
         daemon_path = argv[1];
         policy = argv[2];
-        n = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000;
-        idle = argc > 4 ? (unsigned) strtoul(argv[4], NULL, 10) : 60;
+        load_fixtures(argv[3]);
+        n = argc > 4 ? strtoul(argv[4], NULL, 10) : 1000;
+        idle = argc > 5 ? (unsigned) strtoul(argv[5], NULL, 10) : 60;
 
-        snprintf(dir, sizeof dir, "%s/capguard-bench-XXXXXX", getenv("TMPDIR") ?: "/tmp");
-        if (!mkdtemp(dir))
+        snprintf(top, sizeof top, "%s/capguard-bench-XXXXXX", getenv("TMPDIR") ?: "/tmp");
+        if (!mkdtemp(top))
                 die("mkdtemp");
-        snprintf(db, sizeof db, "%s/capguard.db", dir);
-        snprintf(pidfile, sizeof pidfile, "%s/capguardd.pid", dir);
-        snprintf(watch, sizeof watch, "runc:%s/root", dir);
-        strcat(dir, "/root");
-        if (mkdir(dir, 0700) < 0)
+        snprintf(db, sizeof db, "%s/capguard.db", top);
+        snprintf(pidfile, sizeof pidfile, "%s/capguardd.pid", top);
+        snprintf(run, sizeof run, "%s/run", top);
+        if (mkdir(run, 0700) < 0)
+                die("mkdir run");
+        /* On disk, the runtime's files would be flushed with each of the database's fsyncs
+         * (ext4's ordered mode), which no node does. */
+        if (mount("tmpfs", run, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=256m") < 0)
+                die("mount a tmpfs for the runtime state (bench-daemon runs as root)");
+        snprintf(watch, sizeof watch, "runc:%s/root", run);
+        snprintf(dir, sizeof dir, "%s/root", run);
+        snprintf(bundles, sizeof bundles, "%s/bundles", run);
+        if (mkdir(dir, 0700) < 0 || mkdir(bundles, 0700) < 0)
                 die("mkdir root");
         if (cap_profile_mask("docker-default", &docker_default) < 0)
                 die("profile");
@@ -300,11 +378,13 @@ int main(int argc, char *argv[]) {
                 written[i] = write_state(dir, id, kids[i], start_of(kids[i]));
         }
         collect(db, "paced", n, written, lat, &last);
+        check_complete(db, "paced", n);
         report("state.json -> verdict, 1000/s paced", lat, n);
+        rss_paced = field_of(daemon, "VmRSS:");
 
         /* all at once: prepared aside, then each container's directory renamed into the root,
          * so that what is timed is the daemon, not this writer's json-c and mkdir */
-        snprintf(staging, sizeof staging, "%.*s/staging", (int) (strlen(dir) - 5), dir);
+        snprintf(staging, sizeof staging, "%s/staging", run);
         if (mkdir(staging, 0700) < 0)
                 die("mkdir staging");
         for (size_t i = 0; i < n; i++) {
@@ -322,12 +402,14 @@ int main(int argc, char *argv[]) {
         }
         first = written[0];
         collect(db, "burst", n, written, lat, &last);
+        check_complete(db, "burst", n);
         report("state.json -> verdict, all at once", lat, n);
         printf("%-34s %.0f verdicts/s\n", "throughput, all at once", n / ((last - first) / 1e6));
         printf("%-34s %.0f us per verdict (%.0f verdicts per CPU-second)\n", "daemon CPU, all at once",
                (cpu_ns_of(daemon) - cpu0) / 1e3 / n, n / ((cpu_ns_of(daemon) - cpu0) / 1e9));
 
-        printf("%-34s %ld KiB with %zu live containers\n", "RSS", field_of(daemon, "VmRSS:"), 2 * n);
+        printf("%-34s %ld KiB with %zu live containers, %ld KiB with %zu\n", "RSS", rss_paced, n,
+               field_of(daemon, "VmRSS:"), 2 * n);
 
         sleep(2); /* let the last writes and checkpoints settle */
         ticks0 = ticks_of(daemon);
@@ -343,7 +425,8 @@ int main(int argc, char *argv[]) {
         {
                 char cmd[700];
 
-                snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int) (strlen(dir) - 5), dir);
+                (void) umount2(run, MNT_DETACH);
+                snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
                 (void) system(cmd);
         }
         return EXIT_SUCCESS;
