@@ -130,6 +130,43 @@ static int scan_literal(Pruner *s, const char *word) {
         return 0;
 }
 
+/* After a member or an element: 1 past the container's close, 0 past a ',' and the white
+ * space after it, or -EBADMSG. */
+static int after_value(Pruner *s, char close) {
+        skip_space(s);
+        if (s->p >= s->end)
+                return -EBADMSG;
+        if (*s->p == close) {
+                s->p++;
+                return 1;
+        }
+        if (*s->p != ',')
+                return -EBADMSG;
+        s->p++;
+        skip_space(s);
+        return 0;
+}
+
+/* At a member's key: past it and its ':' to the value. *ret_escaped as scan_string() says,
+ * *ret_end past the key's closing quote; both optional. */
+static int scan_key(Pruner *s, bool *ret_escaped, const char **ret_end) {
+        int r;
+
+        if (s->p >= s->end || *s->p != '"')
+                return -EBADMSG;
+        r = scan_string(s, ret_escaped);
+        if (r < 0)
+                return r;
+        if (ret_end)
+                *ret_end = s->p;
+        skip_space(s);
+        if (s->p >= s->end || *s->p != ':')
+                return -EBADMSG;
+        s->p++;
+        skip_space(s);
+        return 0;
+}
+
 static int scan_value(Pruner *s, unsigned depth);
 
 /* At '{' or '[', at depth: past the matching close. */
@@ -146,31 +183,16 @@ static int scan_container(Pruner *s, unsigned depth) {
         }
         for (;;) {
                 if (object) {
-                        if (s->p >= s->end || *s->p != '"')
-                                return -EBADMSG;
-                        r = scan_string(s, NULL);
+                        r = scan_key(s, NULL, NULL);
                         if (r < 0)
                                 return r;
-                        skip_space(s);
-                        if (s->p >= s->end || *s->p != ':')
-                                return -EBADMSG;
-                        s->p++;
-                        skip_space(s);
                 }
                 r = scan_value(s, depth + 1);
                 if (r < 0)
                         return r;
-                skip_space(s);
-                if (s->p >= s->end)
-                        return -EBADMSG;
-                if (*s->p == close) {
-                        s->p++;
-                        return 0;
-                }
-                if (*s->p != ',')
-                        return -EBADMSG;
-                s->p++;
-                skip_space(s);
+                r = after_value(s, close);
+                if (r != 0)
+                        return r < 0 ? r : 0;
         }
 }
 
@@ -283,26 +305,19 @@ static int prune_object(Pruner *s, const JsonKeep *keep, unsigned depth, json_ob
         }
         for (;;) {
                 _cleanup_json_ json_object *v = NULL;
-                const char *key_start = s->p, *value_start;
+                const char *key_start = s->p, *key_end, *value_start;
                 char key[KEY_MATCH_MAX + 1];
                 const JsonKeep *k = NULL;
                 bool escaped;
 
-                if (s->p >= s->end || *s->p != '"')
-                        return -EBADMSG;
-                r = scan_string(s, &escaped);
+                r = scan_key(s, &escaped, &key_end);
                 if (r < 0)
                         return r;
-                r = decode_key(s, key_start, s->p, escaped, key, sizeof key);
+                r = decode_key(s, key_start, key_end, escaped, key, sizeof key);
                 if (r < 0)
                         return r;
                 if (r > 0)
                         k = keep_find(keep, key);
-                skip_space(s);
-                if (s->p >= s->end || *s->p != ':')
-                        return -EBADMSG;
-                s->p++;
-                skip_space(s);
 
                 value_start = s->p;
                 if (k && k->keep && s->p < s->end && *s->p == '{')
@@ -323,18 +338,13 @@ static int prune_object(Pruner *s, const JsonKeep *keep, unsigned depth, json_ob
                         v = NULL; /* out's now */
                 }
 
-                skip_space(s);
-                if (s->p >= s->end)
-                        return -EBADMSG;
-                if (*s->p == '}') {
-                        s->p++;
+                r = after_value(s, '}');
+                if (r < 0)
+                        return r;
+                if (r > 0) {
                         *ret = TAKE_PTR(out);
                         return 0;
                 }
-                if (*s->p != ',')
-                        return -EBADMSG;
-                s->p++;
-                skip_space(s);
         }
 }
 
@@ -353,6 +363,11 @@ int json_prune_parse(const char *buf, size_t len, const JsonKeep *keep, json_obj
 
         skip_space(&s);
         if (s.p >= s.end || *s.p != '{')
+                return -EBADMSG;
+        /* A torn file, most often, does not end like an object: no need to scan it. */
+        while (s.end > s.p && is_space(s.end[-1]))
+                s.end--;
+        if (s.end[-1] != '}')
                 return -EBADMSG;
         r = prune_object(&s, keep, 1, &o);
         if (r >= 0) {
