@@ -47,13 +47,6 @@ static void help(void) {
                "Exit status: 0 if capguardd runs, 1 if it does not, 2 on error.\n");
 }
 
-static int count_live(const StoreContainer *c, const Event *latest, void *userdata) {
-        uint64_t *n = userdata;
-
-        (*n)++;
-        return 0;
-}
-
 static int count_events(Store *s, int64_t since, bool kills, uint64_t *ret) {
         EventQuery q = { .since_usec = since };
 
@@ -103,7 +96,7 @@ static int gather(Store *s, Status *st) {
                 return r;
         st->have_policy = r >= 0;
 
-        r = store_containers_query(s, &(ContainerQuery) {}, count_live, &st->live);
+        r = store_containers_count_live(s, &st->live);
         if (r < 0)
                 return r;
         if ((r = count_events(s, now - USEC_PER_HOUR, false, &st->violations_hour)) < 0 ||

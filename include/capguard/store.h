@@ -117,6 +117,9 @@ void store_container_done(StoreContainer *c);
  * negative return from func stops and is returned. */
 int store_containers_live(Store *s, int (*func)(const StoreContainer *c, void *userdata), void *userdata);
 
+/* How many incarnations are not yet marked exited. */
+int store_containers_count_live(Store *s, uint64_t *ret);
+
 typedef struct ContainerQuery {
         bool all;                 /* false: only the live ones */
         const char *id_prefix;    /* NULL: any; else the container ids starting with it */

@@ -352,6 +352,7 @@ START_TEST(test_exists_exited_live) {
         _cleanup_(event_done) Event a = event_make("a", 300), b = event_make("b", 100),
                                     a2 = event_make("a", 200), n = event_make("plain", 400);
         Live live = {};
+        uint64_t count = 42;
 
         a2.pid_start = 1; /* the same id restarted: another incarnation */
         n.runtime = RUNTIME_RUNC;
@@ -382,6 +383,8 @@ START_TEST(test_exists_exited_live) {
         ck_assert_int_eq(store_event_exists(s, RUNTIME_RUNC, NULL, "plain", n.pid_start, 1), 1);
 
         /* the live ones, oldest first */
+        ck_assert_int_eq(store_containers_count_live(s, &count), 0);
+        ck_assert_uint_eq(count, 3);
         ck_assert_int_eq(store_containers_live(s, live_cb, &live), 0);
         ck_assert_uint_eq(live.n, 3);
         ck_assert_str_eq(live.ids[0], "b@987654321");
@@ -396,6 +399,8 @@ START_TEST(test_exists_exited_live) {
         live = (Live) {};
         ck_assert_int_eq(store_containers_live(s, live_cb, &live), 0);
         ck_assert_uint_eq(live.n, 0);
+        ck_assert_int_eq(store_containers_count_live(s, &count), 0);
+        ck_assert_uint_eq(count, 0);
 }
 END_TEST
 
