@@ -891,6 +891,8 @@ static int emit(Writer *w, Node *n, Slot *s, int64_t t, bool rejudge, const Span
                 .no_new_privs = -1,
                 .seccomp = -1,
         };
+        _Static_assert(sizeof it->e.boot_id == sizeof n->boot_id[0], "a boot id as journald writes it");
+        memcpy(it->e.boot_id, n->boot_id[s->boot], sizeof it->e.boot_id);
 
         if (unknown) {
                 /* no metadata, no facts: the daemon could not read them */

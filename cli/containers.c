@@ -44,6 +44,7 @@ static json_object *container_to_json(const StoreContainer *c, const Event *late
             json_add(o, "sandbox", json_object_new_boolean(c->sandbox)) < 0 ||
             json_add(o, "pid", json_object_new_int64(c->pid)) < 0 ||
             json_add(o, "pid_start", json_object_new_uint64(c->pid_start)) < 0 ||
+            json_add_string_or_null(o, "boot_id", *c->boot_id ? c->boot_id : NULL) < 0 ||
             json_add(o, "first_seen", json_object_new_string(event_format_time(c->first_seen_usec, first))) < 0 ||
             json_add_string_or_null(o, "exited", c->exited_usec ? event_format_time(c->exited_usec, exited) : NULL) < 0 ||
             (latest ? json_add(o, "latest", event_to_json(latest)) : json_add_null(o, "latest")) < 0)

@@ -71,6 +71,7 @@ json_object *event_to_json(const Event *e) {
             json_add(o, "sandbox", json_object_new_boolean(e->sandbox)) < 0 ||
             json_add(o, "pid", json_object_new_int64(e->pid)) < 0 ||
             json_add(o, "pid_start", json_object_new_uint64(e->pid_start)) < 0 ||
+            json_add_string_or_null(o, "boot_id", *e->boot_id ? e->boot_id : NULL) < 0 ||
             json_add(o, "uid", json_object_new_int64(e->uid)) < 0)
                 return NULL;
 

@@ -82,7 +82,7 @@ void tracked_gone(Manager *m, Tracked *t) {
         Watch *w = t->wd >= 0 ? watch_find(m, t->wd) : NULL;
 
         if (t->pin.pid > 0 && t->judged && m->store) {
-                int r = store_container_exited(m->store, t->runtime, t->ns, t->id, t->pin.start,
+                int r = store_container_exited(m->store, t->runtime, t->ns, t->id, t->pin.start, m->boot_id,
                                                (int64_t) now_usec(CLOCK_REALTIME));
 
                 if (r < 0 && r != -ENOENT)
@@ -119,6 +119,7 @@ static int event_container(Event *e, const Tracked *t, const ContainerFacts *f) 
         e->runtime = t->runtime;
         e->pid = t->pin.pid;
         e->pid_start = t->pin.start;
+        memcpy(e->boot_id, t->manager->boot_id, sizeof e->boot_id);
         e->policy_version = 0;
         e->no_new_privs = -1;
         e->seccomp = -1;
@@ -410,7 +411,7 @@ static int pin_from_state(Manager *m, Tracked *t) {
          * Only a container that was there at start can have been: one whose state appeared
          * since is new, and a burst of them needs no query each. */
         if (m->store && !m->started &&
-            store_event_exists(m->store, t->runtime, t->ns, t->id, init_start, m->policy_version) > 0) {
+            store_event_exists(m->store, t->runtime, t->ns, t->id, init_start, m->boot_id, m->policy_version) > 0) {
                 t->judged = true;
                 t->judged_version = m->policy_version;
                 if (t->pin.pid <= 0)

@@ -9,6 +9,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-id128.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,18 +134,43 @@ static int reconcile_one(const StoreContainer *c, void *userdata) {
         ProcPin pin = PROC_PIN_NULL;
         int r;
 
-        r = proc_pin(m->proc_fd, c->pid, c->pid_start, &pin);
-        proc_pin_release(&pin);
-        if (r != -ESRCH && r != -ESTALE)
-                return 0;
+        /* Recorded in another boot: gone, whatever process holds its pid and start tick now. */
+        if (streq(c->boot_id, m->boot_id) || !*c->boot_id) {
+                r = proc_pin(m->proc_fd, c->pid, c->pid_start, &pin);
+                proc_pin_release(&pin);
+                if (r != -ESRCH && r != -ESTALE) {
+                        /* recorded before boot ids were, and still running: this boot's */
+                        if (!*c->boot_id && *m->boot_id) {
+                                r = store_container_adopt(m->store, c->row, m->boot_id);
+                                if (r < 0)
+                                        log_warning_errno(r, "Failed to record container %s under this boot, ignoring: %m",
+                                                          c->container_id);
+                        }
+                        return 0;
+                }
+        }
         r = store_container_exited(m->store, c->runtime, c->runtime_namespace, c->container_id, c->pid_start,
-                                   (int64_t) now_usec(CLOCK_REALTIME));
+                                   c->boot_id, (int64_t) now_usec(CLOCK_REALTIME));
         if (r < 0 && r != -ENOENT)
                 log_warning_errno(r, "Failed to record that container %s exited, ignoring: %m", c->container_id);
         return 0;
 }
 
-/* Containers that exited while capguardd was not running get their exit time now. */
+/* Start ticks count from boot: the boot id tells one boot's incarnation from another's. */
+static int read_boot_id(char ret[static BOOT_ID_STRING_MAX]) {
+        sd_id128_t id;
+        int r;
+
+        r = sd_id128_get_boot(&id);
+        if (r < 0)
+                return r;
+        (void) sd_id128_to_string(id, ret);
+        return 0;
+}
+
+/* Containers that exited while capguardd was not running get their exit time now, and those
+ * recorded before boot ids were and still running get this boot's. Before the first scan, so
+ * that it finds them judged already. */
 static void reconcile_exited(Manager *m) {
         int r = store_containers_live(m->store, reconcile_one, m);
 
@@ -183,6 +209,10 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to read the node's bounding set from /proc/1/status: %m");
         m->node_bounding = init.caps.mask[CAP_SET_BOUNDING];
+
+        r = read_boot_id(m->boot_id);
+        if (r < 0)
+                log_warning_errno(r, "Failed to read this boot's id, recording containers without it: %m");
 
         m->db_path = strdup(c->db_path);
         if (!m->db_path)
@@ -246,11 +276,11 @@ int manager_startup(Manager *m) {
                 log_warning_errno(r, "Failed to enable the watchdog, ignoring: %m");
 
         /* Every container running now is judged (once per policy version), then we are ready. */
+        reconcile_exited(m);
         r = watch_setup(m);
         if (r < 0)
                 return r;
 
-        reconcile_exited(m);
         maintenance_record_start(m);
         r = maintenance_start(m);
         if (r < 0)

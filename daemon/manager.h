@@ -91,6 +91,7 @@ typedef struct Manager {
         Policy *policy;
         unsigned policy_version;
         uint64_t node_bounding;
+        char boot_id[BOOT_ID_STRING_MAX]; /* part of every incarnation's key; "" if unreadable */
         bool dry_run;
         bool started;    /* the first full scan is done */
 

@@ -60,6 +60,12 @@ EventVerdict event_verdict_from_string(const char *s) {
         return _EVENT_VERDICT_INVALID;
 }
 
+bool boot_id_is_valid(const char *s) {
+        size_t len = s ? strlen(s) : 0;
+
+        return len == 0 || (len == BOOT_ID_STRING_MAX - 1 && strspn(s, "0123456789abcdef") == len);
+}
+
 uint64_t event_excess_any(const Event *e) {
         uint64_t m = 0;
 

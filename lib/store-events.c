@@ -37,16 +37,17 @@ static int bind_int_known(sqlite3_stmt *st, int i, int v) {
         return store_errno(v < 0 ? sqlite3_bind_null(st, i) : sqlite3_bind_int(st, i, v));
 }
 
-/* ?1 to ?4 of every statement that names one incarnation. Absent parts are '', as in the
+/* ?1 to ?5 of every statement that names one incarnation. Absent parts are '', as in the
  * table, because its UNIQUE key would treat NULLs as all different. */
 static int bind_container_key(sqlite3_stmt *st, Runtime runtime, const char *runtime_namespace,
-                              const char *container_id, uint64_t pid_start) {
+                              const char *container_id, uint64_t pid_start, const char *boot_id) {
         int r;
 
         if ((r = store_bind_text(st, 1, runtime_to_string(runtime) ?: "")) < 0 ||
             (r = store_bind_text(st, 2, runtime_namespace ?: "")) < 0 ||
             (r = store_bind_text(st, 3, container_id)) < 0 ||
-            (r = store_bind_uint64(st, 4, pid_start)) < 0)
+            (r = store_bind_uint64(st, 4, pid_start)) < 0 ||
+            (r = store_bind_text(st, 5, boot_id ?: "")) < 0)
                 return r;
         return 0;
 }
@@ -81,6 +82,8 @@ static int event_check(const Event *e) {
                 return -EINVAL;
         if (!event_verdict_to_string(e->verdict) || !event_action_to_string(e->action))
                 return -EINVAL;
+        if (!boot_id_is_valid(e->boot_id))
+                return -EINVAL;
         return 0;
 }
 
@@ -97,9 +100,10 @@ static int container_upsert(Store *s, const Event *e, int64_t *ret_id) {
         r = store_prepare_cached(s, STORE_STMT_CONTAINER_UPSERT,
                           "INSERT INTO containers (runtime, runtime_namespace, container_id, pid_start, pid, "
                           "                        k8s_namespace, pod, container, image, sandbox, first_seen, "
-                          "                        declared_inh, declared_prm, declared_eff, declared_bnd, declared_amb) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
-                          "ON CONFLICT (runtime, runtime_namespace, container_id, pid_start) DO UPDATE SET "
+                          "                        declared_inh, declared_prm, declared_eff, declared_bnd, declared_amb, "
+                          "                        boot_id) "
+                          "VALUES (?1, ?2, ?3, ?4, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?5) "
+                          "ON CONFLICT (runtime, runtime_namespace, container_id, pid_start, boot_id) DO UPDATE SET "
                           "  k8s_namespace = coalesce(k8s_namespace, excluded.k8s_namespace),"
                           "  pod = coalesce(pod, excluded.pod),"
                           "  container = coalesce(container, excluded.container),"
@@ -116,18 +120,19 @@ static int container_upsert(Store *s, const Event *e, int64_t *ret_id) {
         if (r < 0)
                 return r;
 
-        if ((r = bind_container_key(st, e->runtime, e->runtime_namespace, e->container_id, e->pid_start)) < 0 ||
-            (r = store_bind_int64(st, 5, e->pid)) < 0 ||
-            (r = bind_text_known(st, 6, e->k8s_namespace)) < 0 ||
-            (r = bind_text_known(st, 7, e->pod)) < 0 ||
-            (r = bind_text_known(st, 8, e->container)) < 0 ||
-            (r = bind_text_known(st, 9, e->image)) < 0 ||
-            (r = store_bind_int64(st, 10, e->sandbox)) < 0 ||
-            (r = store_bind_int64(st, 11, e->time_usec)) < 0)
+        if ((r = bind_container_key(st, e->runtime, e->runtime_namespace, e->container_id, e->pid_start,
+                                       e->boot_id)) < 0 ||
+            (r = store_bind_int64(st, 6, e->pid)) < 0 ||
+            (r = bind_text_known(st, 7, e->k8s_namespace)) < 0 ||
+            (r = bind_text_known(st, 8, e->pod)) < 0 ||
+            (r = bind_text_known(st, 9, e->container)) < 0 ||
+            (r = bind_text_known(st, 10, e->image)) < 0 ||
+            (r = store_bind_int64(st, 11, e->sandbox)) < 0 ||
+            (r = store_bind_int64(st, 12, e->time_usec)) < 0)
                 return r;
         for (CapSet c = 0; c < _CAP_SET_MAX; c++) {
-                r = e->has_declared ? store_bind_uint64(st, 12 + c, e->declared.mask[c])
-                                    : store_errno(sqlite3_bind_null(st, 12 + c));
+                r = e->has_declared ? store_bind_uint64(st, 13 + c, e->declared.mask[c])
+                                    : store_errno(sqlite3_bind_null(st, 13 + c));
                 if (r < 0)
                         return r;
         }
@@ -143,11 +148,13 @@ static int container_upsert(Store *s, const Event *e, int64_t *ret_id) {
 
         r = store_prepare_cached(s, STORE_STMT_CONTAINER_ID,
                                  "SELECT id FROM containers "
-                                 "WHERE runtime = ?1 AND runtime_namespace = ?2 AND container_id = ?3 AND pid_start = ?4",
+                                 "WHERE runtime = ?1 AND runtime_namespace = ?2 AND container_id = ?3 AND pid_start = ?4 "
+                                 "  AND boot_id = ?5",
                                  &q);
         if (r < 0)
                 return r;
-        if ((r = bind_container_key(q, e->runtime, e->runtime_namespace, e->container_id, e->pid_start)) < 0)
+        if ((r = bind_container_key(q, e->runtime, e->runtime_namespace, e->container_id, e->pid_start,
+                                    e->boot_id)) < 0)
                 return r;
         r = sqlite3_step(q);
         if (r != SQLITE_ROW)
@@ -266,7 +273,7 @@ int store_events_add(Store *s, Event *const *events, size_t n) {
 }
 
 int store_event_exists(Store *s, Runtime runtime, const char *runtime_namespace, const char *container_id,
-                       uint64_t pid_start, unsigned policy_version) {
+                       uint64_t pid_start, const char *boot_id, unsigned policy_version) {
         _cleanup_stmt_reset_ sqlite3_stmt *st = NULL;
         int r;
 
@@ -276,13 +283,13 @@ int store_event_exists(Store *s, Runtime runtime, const char *runtime_namespace,
         r = store_prepare_cached(s, STORE_STMT_EVENT_EXISTS,
                           "SELECT 1 FROM containers c, events e "
                           "WHERE c.runtime = ?1 AND c.runtime_namespace = ?2 AND c.container_id = ?3 "
-                          "  AND c.pid_start = ?4 AND e.container = c.id AND e.policy_version = ?5 "
+                          "  AND c.pid_start = ?4 AND c.boot_id = ?5 AND e.container = c.id AND e.policy_version = ?6 "
                           "LIMIT 1",
                           &st);
         if (r < 0)
                 return r;
-        if ((r = bind_container_key(st, runtime, runtime_namespace, container_id, pid_start)) < 0 ||
-            (r = store_bind_int64(st, 5, policy_version)) < 0)
+        if ((r = bind_container_key(st, runtime, runtime_namespace, container_id, pid_start, boot_id)) < 0 ||
+            (r = store_bind_int64(st, 6, policy_version)) < 0)
                 return r;
 
         r = sqlite3_step(st);
@@ -292,7 +299,7 @@ int store_event_exists(Store *s, Runtime runtime, const char *runtime_namespace,
 }
 
 int store_container_exited(Store *s, Runtime runtime, const char *runtime_namespace, const char *container_id,
-                           uint64_t pid_start, int64_t time_usec) {
+                           uint64_t pid_start, const char *boot_id, int64_t time_usec) {
         _cleanup_stmt_reset_ sqlite3_stmt *st = NULL;
         int r;
 
@@ -302,14 +309,14 @@ int store_container_exited(Store *s, Runtime runtime, const char *runtime_namesp
                 return -EROFS;
 
         r = store_prepare_cached(s, STORE_STMT_CONTAINER_EXITED,
-                          "UPDATE containers SET exited = ?5 "
+                          "UPDATE containers SET exited = ?6 "
                           "WHERE runtime = ?1 AND runtime_namespace = ?2 AND container_id = ?3 AND pid_start = ?4 "
-                          "  AND exited IS NULL",
+                          "  AND boot_id = ?5 AND exited IS NULL",
                           &st);
         if (r < 0)
                 return r;
-        if ((r = bind_container_key(st, runtime, runtime_namespace, container_id, pid_start)) < 0 ||
-            (r = store_bind_int64(st, 5, time_usec)) < 0)
+        if ((r = bind_container_key(st, runtime, runtime_namespace, container_id, pid_start, boot_id)) < 0 ||
+            (r = store_bind_int64(st, 6, time_usec)) < 0)
                 return r;
 
         r = store_step_done(st);
@@ -318,3 +325,23 @@ int store_container_exited(Store *s, Runtime runtime, const char *runtime_namesp
         return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
 }
 
+
+int store_container_adopt(Store *s, int64_t row, const char *boot_id) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        if (!s || !boot_id || !*boot_id || !boot_id_is_valid(boot_id))
+                return -EINVAL;
+        if (s->mode != STORE_READ_WRITE)
+                return -EROFS;
+
+        r = store_prepare(s, "UPDATE containers SET boot_id = ?2 WHERE id = ?1 AND boot_id = ''", &st);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int64(st, 1, row)) < 0 || (r = store_bind_text(st, 2, boot_id)) < 0)
+                return r;
+        r = store_step_done(st);
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
+}

@@ -98,15 +98,15 @@ Runtime store_column_runtime(sqlite3_stmt *st, int col);
         "e.cap_inh, e.cap_prm, e.cap_eff, e.cap_bnd, e.cap_amb, e.no_new_privs, e.seccomp, e.verdict, " \
         "e.rule, e.policy_version, e.excess_inh, e.excess_prm, e.excess_eff, e.excess_bnd, "           \
         "e.excess_amb, e.reasons, e.action, e.action_detail, "                                         \
-        "c.declared_inh, c.declared_prm, c.declared_eff, c.declared_bnd, c.declared_amb"
-#define STORE_EVENT_N_COLUMNS 36
+        "c.declared_inh, c.declared_prm, c.declared_eff, c.declared_bnd, c.declared_amb, c.boot_id"
+#define STORE_EVENT_N_COLUMNS 37
 
 /* The columns store_container_from_row() reads, from containers c. */
 #define STORE_CONTAINER_COLUMNS                                                                        \
         "c.id, c.runtime, c.runtime_namespace, c.container_id, c.pid, c.pid_start, c.k8s_namespace, "  \
         "c.pod, c.container, c.image, c.sandbox, c.first_seen, c.exited, "                            \
-        "c.declared_inh, c.declared_prm, c.declared_eff, c.declared_bnd, c.declared_amb"
-#define STORE_CONTAINER_N_COLUMNS 18
+        "c.declared_inh, c.declared_prm, c.declared_eff, c.declared_bnd, c.declared_amb, c.boot_id"
+#define STORE_CONTAINER_N_COLUMNS 19
 
 /* Reads the row's columns from col on; -EBADMSG if they are not what this build writes. */
 int store_event_from_row(sqlite3_stmt *st, int col, Event *ret);

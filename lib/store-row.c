@@ -72,6 +72,16 @@ static bool column_declared(sqlite3_stmt *st, int col, CapSets *ret) {
         return true;
 }
 
+/* '' (recorded before boot ids were) or 32 hex digits: anything else was not written here. */
+static int column_boot_id(sqlite3_stmt *st, int col, char ret[static BOOT_ID_STRING_MAX]) {
+        const char *text = (const char *) sqlite3_column_text(st, col);
+
+        if (!boot_id_is_valid(text))
+                return -EBADMSG;
+        memcpy(ret, text ?: "", text ? strlen(text) + 1 : 1);
+        return 0;
+}
+
 /* Offsets into STORE_EVENT_COLUMNS. */
 enum {
         COL_ID,
@@ -98,7 +108,8 @@ enum {
         COL_ACTION,
         COL_ACTION_DETAIL,
         COL_DECLARED,
-        _COL_EVENT_MAX = COL_DECLARED + _CAP_SET_MAX,
+        COL_BOOT_ID = COL_DECLARED + _CAP_SET_MAX,
+        _COL_EVENT_MAX,
 };
 _Static_assert(_COL_EVENT_MAX == STORE_EVENT_N_COLUMNS, "STORE_EVENT_COLUMNS and its offsets agree");
 
@@ -127,6 +138,9 @@ int store_event_from_row(sqlite3_stmt *st, int col, Event *ret) {
                 e.excess[c] = store_column_uint64(st, col + COL_EXCESS + c);
         }
         e.has_declared = column_declared(st, col + COL_DECLARED, &e.declared);
+        r = column_boot_id(st, col + COL_BOOT_ID, e.boot_id);
+        if (r < 0)
+                return r;
 
         if ((r = store_column_strdup_known(st, col + COL_CONTAINER_ID, &e.container_id)) < 0 ||
             (r = store_column_strdup_known(st, col + COL_RUNTIME_NAMESPACE, &e.runtime_namespace)) < 0 ||
@@ -174,7 +188,8 @@ enum {
         CCOL_FIRST_SEEN,
         CCOL_EXITED,
         CCOL_DECLARED,
-        _CCOL_MAX = CCOL_DECLARED + _CAP_SET_MAX,
+        CCOL_BOOT_ID = CCOL_DECLARED + _CAP_SET_MAX,
+        _CCOL_MAX,
 };
 _Static_assert(_CCOL_MAX == STORE_CONTAINER_N_COLUMNS, "STORE_CONTAINER_COLUMNS and its offsets agree");
 
@@ -191,6 +206,9 @@ int store_container_from_row(sqlite3_stmt *st, int col, StoreContainer *ret) {
         int r;
 
         c.has_declared = column_declared(st, col + CCOL_DECLARED, &c.declared);
+        r = column_boot_id(st, col + CCOL_BOOT_ID, c.boot_id);
+        if (r < 0)
+                return r;
         if ((r = store_column_strdup_known(st, col + CCOL_RUNTIME_NAMESPACE, &c.runtime_namespace)) < 0 ||
             (r = store_column_strdup_known(st, col + CCOL_CONTAINER_ID, &c.container_id)) < 0 ||
             (r = store_column_strdup_known(st, col + CCOL_K8S_NAMESPACE, &c.k8s_namespace)) < 0 ||

@@ -142,6 +142,43 @@ static const char *const migrations[] = {
         "  dry_run INTEGER NOT NULL CHECK (dry_run IN (0, 1)),"
         "  retention INTEGER NOT NULL"                /* usec; 0 keeps everything */
         ");",
+
+        /* 3 -> 4: the boot in the incarnation's key. pid_start counts from boot: a container
+         * that Docker restarts at boot under the same id can start at the same tick with the
+         * same pid as in the boot before, and would pass for that incarnation, judged already.
+         * '' is a row written before: the daemon adopts it into the current boot if its
+         * process still runs (manager.c), and it is never matched otherwise. Rebuilt for the
+         * UNIQUE key; the columns before boot_id and the ids are v3's, so events still point
+         * at their rows (foreign keys are not enforced while migrating). */
+        "CREATE TABLE containers_v4 ("
+        "  id INTEGER PRIMARY KEY,"
+        "  runtime TEXT NOT NULL,"
+        "  runtime_namespace TEXT NOT NULL,"
+        "  container_id TEXT NOT NULL,"
+        "  pid_start INTEGER NOT NULL,"
+        "  pid INTEGER NOT NULL,"
+        "  k8s_namespace TEXT,"
+        "  pod TEXT,"
+        "  container TEXT,"
+        "  image TEXT,"
+        "  sandbox INTEGER NOT NULL DEFAULT 0 CHECK (sandbox IN (0, 1)),"
+        "  first_seen INTEGER NOT NULL,"
+        "  exited INTEGER,"
+        "  declared_inh INTEGER,"
+        "  declared_prm INTEGER,"
+        "  declared_eff INTEGER,"
+        "  declared_bnd INTEGER,"
+        "  declared_amb INTEGER,"
+        "  boot_id TEXT NOT NULL DEFAULT '',"        /* /proc/sys/kernel/random/boot_id, 32 hex */
+        "  UNIQUE (runtime, runtime_namespace, container_id, pid_start, boot_id)"
+        ");"
+        "INSERT INTO containers_v4 SELECT *, '' FROM containers;"
+        "DROP TABLE containers;"
+        "ALTER TABLE containers_v4 RENAME TO containers;"
+        "CREATE INDEX containers_live ON containers (first_seen) WHERE exited IS NULL;"
+        "CREATE INDEX containers_id ON containers (container_id);"
+        "CREATE INDEX containers_k8s ON containers (k8s_namespace, pod);"
+        "CREATE INDEX containers_image ON containers (image);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

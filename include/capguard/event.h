@@ -13,6 +13,9 @@
  * capctl events prints it. Every string is owned by the Event and was sanitised where it came
  * from a container (oci_text_sanitize()): no control characters, valid UTF-8, bounded. */
 
+/* The kernel's boot id as journald writes _BOOT_ID: 32 lowercase hex digits. */
+#define BOOT_ID_STRING_MAX 33
+
 typedef enum EventAction {
         EVENT_ACTION_NONE,        /* compliant */
         EVENT_ACTION_AUDIT,       /* violation, logged only */
@@ -44,9 +47,10 @@ typedef struct Event {
         char *k8s_namespace, *pod, *container, *image; /* NULL where unknown */
         bool sandbox;
 
-        /* the process judged: the container's init, pinned by its start time */
+        /* the process judged: the container's init, pinned by its start time in this boot */
         pid_t pid;
         uint64_t pid_start;         /* field 22 of /proc/<pid>/stat, clock ticks after boot */
+        char boot_id[BOOT_ID_STRING_MAX]; /* "" where unknown (recorded before schema 4) */
 
         /* what the OCI config declared, where it could be read */
         bool has_declared;
@@ -77,6 +81,9 @@ EventVerdict event_verdict_from_string(const char *s) _pure_;
 
 /* The union of excess over all sets. */
 uint64_t event_excess_any(const Event *e) _pure_;
+
+/* "" (unknown) or BOOT_ID_STRING_MAX - 1 lowercase hex digits. */
+bool boot_id_is_valid(const char *s) _pure_;
 
 /* RFC 3339 in UTC with microseconds: "2026-11-28T12:00:00.123456Z". */
 #define EVENT_TIME_MAX 32

@@ -14,7 +14,7 @@
  * verdict it took, in one SQLite database. */
 
 #define STORE_DEFAULT_PATH "/var/lib/capguard/capguard.db"
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 typedef struct Store Store;
 
@@ -71,7 +71,8 @@ int store_policy_get(Store *s, unsigned version, StorePolicy *ret);
 int store_policy_list(Store *s, int (*func)(const StorePolicy *p, void *userdata), void *userdata);
 
 /* History: one row per container incarnation, keyed by (runtime, runtime_namespace,
- * container_id, pid_start) — a restarted container with the same id is a new incarnation —
+ * container_id, pid_start, boot_id) — a restarted container with the same id is a new
+ * incarnation, and so is one that starts at the same tick after a reboot —
  * and one event per verdict. All writers return -EROFS on a read-only store, and -EBUSY or
  * -ENOSPC when the database is locked or the disk is full: nothing is written then, and the
  * caller keeps the event to try again. */
@@ -86,13 +87,19 @@ int store_event_add(Store *s, const Event *e, int64_t *ret_id);
 int store_events_add(Store *s, Event *const *events, size_t n);
 
 /* 1 if this incarnation already has a verdict under policy_version, 0 if not: a restarted
- * daemon does not judge it twice. runtime_namespace NULL where the runtime has none. */
+ * daemon does not judge it twice. runtime_namespace NULL where the runtime has none; boot_id
+ * NULL or "" names the rows recorded before boot ids were. */
 int store_event_exists(Store *s, Runtime runtime, const char *runtime_namespace, const char *container_id,
-                       uint64_t pid_start, unsigned policy_version);
+                       uint64_t pid_start, const char *boot_id, unsigned policy_version);
 
 /* Marks the incarnation as exited at time_usec. -ENOENT if there is no such row still live. */
 int store_container_exited(Store *s, Runtime runtime, const char *runtime_namespace, const char *container_id,
-                           uint64_t pid_start, int64_t time_usec);
+                           uint64_t pid_start, const char *boot_id, int64_t time_usec);
+
+/* Gives the row recorded without a boot id (before schema 4) this one, once its process was
+ * found still running. -ENOENT if the row has a boot id already or is gone; -EEXIST if this
+ * boot has a row for the same incarnation already. */
+int store_container_adopt(Store *s, int64_t row, const char *boot_id);
 
 /* One container incarnation as recorded. */
 typedef struct StoreContainer {
@@ -102,6 +109,7 @@ typedef struct StoreContainer {
         char *container_id;
         pid_t pid;
         uint64_t pid_start;
+        char boot_id[BOOT_ID_STRING_MAX]; /* "" where recorded before boot ids were */
         char *k8s_namespace, *pod, *container, *image; /* NULL where unknown */
         bool sandbox;
         int64_t first_seen_usec;

@@ -53,7 +53,7 @@ jqis "six JSON objects: one per line" 'length == 6 and all(type == "object")' 't
 jqis "newest last: ordered by time, not as recorded" 'map(.pid)' '[1005,1004,1003,1002,1001,1000]'
 jqis "times ascending" '[.[].time] == ([.[].time] | sort)' 'true'
 jqis "the keys" '.[0] | keys' \
-        '["action","action_detail","cap_amb","cap_bnd","cap_eff","cap_inh","cap_prm","container","container_id","declared","excess","excess_by_set","id","image","k8s_namespace","no_new_privs","pid","pid_start","pod","policy_version","reasons","rule","runtime","runtime_namespace","sandbox","seccomp","time","uid","verdict"]'
+        '["action","action_detail","boot_id","cap_amb","cap_bnd","cap_eff","cap_inh","cap_prm","container","container_id","declared","excess","excess_by_set","id","image","k8s_namespace","no_new_privs","pid","pid_start","pod","policy_version","reasons","rule","runtime","runtime_namespace","sandbox","seccomp","time","uid","verdict"]'
 jqis "every line has the same keys" 'map(keys) | unique | length' '1'
 
 # the newest: a Kubernetes container over its rule, whose kill failed
@@ -69,6 +69,8 @@ jqis "container" "$newest.container" '"api"'
 jqis "image" "$newest.image" '"registry.example/api:1.2"'
 jqis "sandbox" "$newest.sandbox" 'false'
 jqis "pid" "$newest.pid" '1000'
+jqis "boot_id" "$newest.boot_id" '"b007b007b007b007b007b007b007b007"'
+jqis "boot_id: null where it was not recorded" '.[4].boot_id' 'null'
 jqis "uid" "$newest.uid" '0'
 jqis "cap_eff" "$newest.cap_eff" '["CAP_NET_RAW","CAP_SYS_ADMIN"]'
 jqis "cap_prm" "$newest.cap_prm" '["CAP_NET_RAW","CAP_SYS_ADMIN"]'

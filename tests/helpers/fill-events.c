@@ -13,6 +13,8 @@
 #include "capguard/store.h"
 
 #define FILL_EVENTS_BASE INT64_C(1764331200000000) /* 2025-11-28T12:00:00Z */
+/* kind 0 ran in this boot; the others were recorded before boot ids were */
+#define FILL_EVENTS_BOOT_ID "b007b007b007b007b007b007b007b007"
 
 #define CAP(n) (UINT64_C(1) << (n))
 #define CHOWN 0
@@ -71,6 +73,7 @@ static int make_event(unsigned i, unsigned n, Event *e) {
         switch (i % 4) {
         case 0:
                 e->runtime = RUNTIME_CONTAINERD;
+                memcpy(e->boot_id, FILL_EVENTS_BOOT_ID, sizeof e->boot_id);
                 e->caps.mask[CAP_SET_EFFECTIVE] = e->caps.mask[CAP_SET_PERMITTED] = CAP(SYS_ADMIN) | CAP(NET_RAW);
                 e->caps.mask[CAP_SET_BOUNDING] = CAP(63) | CAP(SYS_ADMIN) | CAP(NET_RAW) | CAP(CHOWN);
                 e->no_new_privs = 0;

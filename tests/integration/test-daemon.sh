@@ -207,9 +207,39 @@ start_daemon || bail_out "capguardd did not restart"
 sleep 0.5
 is "$("$CAPCTL" events --json | wc -l)" "$before" "a restart under the same policy adds no verdicts"
 
+# --- the boot in the incarnation's key ---------------------------------------------------------
+# Start ticks count from boot: after a reboot the same container id, pid and tick would be
+# another incarnation, not one judged already.
+
+boot=$(tr -d - </proc/sys/kernel/random/boot_id)
+rows_of() { # rows_of CONTAINER_ID -> "boot_id exited?" per row, oldest first
+        sqlite3 -separator ' ' "$CAPGUARD_DB" \
+                "SELECT boot_id, exited IS NOT NULL FROM containers WHERE container_id = '$1' ORDER BY id"
+}
+is "$(rows_of "$restr_id")" "$boot 0" "a container's row names this boot"
+is "$(events_of "$restr_id" | jq -r .boot_id)" "$boot" "capctl events --json: boot_id"
+
+# a row written before boot ids were, its process still running: adopted, not judged again
+stop_daemon
+sqlite3 "$CAPGUARD_DB" "UPDATE containers SET boot_id = '' WHERE container_id = '$restr_id'"
+start_daemon || bail_out "capguardd did not restart"
+sleep 0.5
+is "$("$CAPCTL" events --json | wc -l)" "$before" "a row from before boot ids whose process runs: no new verdict"
+is "$(rows_of "$restr_id")" "$boot 0" "...and it is recorded under this boot"
+
+# a row of another boot: exited, and the container running now is judged as new
+other=0123456789abcdef0123456789abcdef
+stop_daemon
+sqlite3 "$CAPGUARD_DB" "UPDATE containers SET boot_id = '$other' WHERE container_id = '$restr_id'"
+start_daemon || bail_out "capguardd did not restart"
+wait_event "$restr_id" 2 || true
+is "$(rows_of "$restr_id" | tr '\n' ,)" "$other 1,$boot 0," "another boot's row is exited, this boot's container gets its own"
+is "$(events_of "$restr_id" | tail -n 1 | jq -r '[.verdict, .boot_id] | join(" ")')" "ok $boot" \
+        "...and its verdict"
+
 "$DOCKER" rm -f "$restr" >/dev/null
 for _ in $(seq 50); do
-        exited=$(sqlite3 "$CAPGUARD_DB" "SELECT exited IS NOT NULL FROM containers WHERE container_id = '$restr_id'")
+        exited=$(sqlite3 "$CAPGUARD_DB" "SELECT exited IS NOT NULL FROM containers WHERE container_id = '$restr_id' AND boot_id = '$boot'")
         [[ $exited == 1 ]] && break
         sleep 0.1
 done

@@ -55,6 +55,9 @@ static char **strv_make(const char *a, const char *b) {
         return v;
 }
 
+#define BOOT_A "0123456789abcdef0123456789abcdef"
+#define BOOT_B "fedcba9876543210fedcba9876543210"
+
 /* A compliant containerd verdict with every fact known; tests change what they look at. */
 static Event event_make(const char *id, int64_t time_usec) {
         return (Event) {
@@ -64,6 +67,7 @@ static Event event_make(const char *id, int64_t time_usec) {
                 .runtime_namespace = xstrdup("k8s.io"),
                 .pid = 4242,
                 .pid_start = 987654321,
+                .boot_id = BOOT_A,
                 .uid = 1000,
                 .caps.mask = { 0, 0x5, 0x5, 0xa80425fb, 0 },
                 .no_new_privs = 1,
@@ -102,6 +106,7 @@ static void event_assert_equal(const Event *got, const Event *want) {
         ck_assert_int_eq(got->sandbox, want->sandbox);
         ck_assert_int_eq(got->pid, want->pid);
         ck_assert_uint_eq(got->pid_start, want->pid_start);
+        ck_assert_str_eq(got->boot_id, want->boot_id);
         ck_assert_uint_eq(got->uid, want->uid);
         for (CapSet c = 0; c < _CAP_SET_MAX; c++) {
                 ck_assert_msg(got->caps.mask[c] == want->caps.mask[c], "%s: %#llx != %#llx", capset_to_string(c),
@@ -342,7 +347,7 @@ static int live_cb(const StoreContainer *c, void *userdata) {
         l->n++;
         if (l->mark_exited)
                 ck_assert_int_eq(store_container_exited(l->mark_exited, c->runtime, c->runtime_namespace,
-                                                        c->container_id, c->pid_start, 9999),
+                                                        c->container_id, c->pid_start, c->boot_id, 9999),
                                  0);
         return 0;
 }
@@ -359,28 +364,28 @@ START_TEST(test_exists_exited_live) {
         n.runtime_namespace = mfree(n.runtime_namespace);
 
         ck_assert_int_eq(store_open(fresh_path("live.db"), STORE_READ_WRITE, &s), 0);
-        ck_assert_int_eq(store_event_exists(s, RUNTIME_CONTAINERD, "k8s.io", "a", a.pid_start, 1), 0);
+        ck_assert_int_eq(store_event_exists(s, RUNTIME_CONTAINERD, "k8s.io", "a", a.pid_start, BOOT_A, 1), 0);
 
         (void) add(s, &a);
         (void) add(s, &b);
         (void) add(s, &a2);
         (void) add(s, &n);
 
-        ck_assert_int_eq(store_event_exists(s, RUNTIME_CONTAINERD, "k8s.io", "a", a.pid_start, 1), 1);
-        ck_assert_int_eq(store_event_exists(s, RUNTIME_CONTAINERD, "k8s.io", "a", a.pid_start, 2), 0);
-        ck_assert_int_eq(store_event_exists(s, RUNTIME_CONTAINERD, "k8s.io", "a", 2, 1), 0);
-        ck_assert_int_eq(store_event_exists(s, RUNTIME_CONTAINERD, "moby", "a", a.pid_start, 1), 0);
-        ck_assert_int_eq(store_event_exists(s, RUNTIME_DOCKER, "k8s.io", "a", a.pid_start, 1), 0);
+        ck_assert_int_eq(store_event_exists(s, RUNTIME_CONTAINERD, "k8s.io", "a", a.pid_start, BOOT_A, 1), 1);
+        ck_assert_int_eq(store_event_exists(s, RUNTIME_CONTAINERD, "k8s.io", "a", a.pid_start, BOOT_A, 2), 0);
+        ck_assert_int_eq(store_event_exists(s, RUNTIME_CONTAINERD, "k8s.io", "a", 2, BOOT_A, 1), 0);
+        ck_assert_int_eq(store_event_exists(s, RUNTIME_CONTAINERD, "moby", "a", a.pid_start, BOOT_A, 1), 0);
+        ck_assert_int_eq(store_event_exists(s, RUNTIME_DOCKER, "k8s.io", "a", a.pid_start, BOOT_A, 1), 0);
         /* no namespace: NULL and "" name the same one */
-        ck_assert_int_eq(store_event_exists(s, RUNTIME_RUNC, NULL, "plain", n.pid_start, 1), 1);
-        ck_assert_int_eq(store_event_exists(s, RUNTIME_RUNC, "", "plain", n.pid_start, 1), 1);
+        ck_assert_int_eq(store_event_exists(s, RUNTIME_RUNC, NULL, "plain", n.pid_start, BOOT_A, 1), 1);
+        ck_assert_int_eq(store_event_exists(s, RUNTIME_RUNC, "", "plain", n.pid_start, BOOT_A, 1), 1);
 
-        ck_assert_int_eq(store_container_exited(s, RUNTIME_RUNC, NULL, "plain", n.pid_start, 500), 0);
-        ck_assert_int_eq(store_container_exited(s, RUNTIME_RUNC, NULL, "plain", n.pid_start, 600), -ENOENT);
-        ck_assert_int_eq(store_container_exited(s, RUNTIME_CONTAINERD, "k8s.io", "nope", 1, 600), -ENOENT);
-        ck_assert_int_eq(store_container_exited(s, RUNTIME_CONTAINERD, NULL, "a", a.pid_start, 600), -ENOENT);
+        ck_assert_int_eq(store_container_exited(s, RUNTIME_RUNC, NULL, "plain", n.pid_start, BOOT_A, 500), 0);
+        ck_assert_int_eq(store_container_exited(s, RUNTIME_RUNC, NULL, "plain", n.pid_start, BOOT_A, 600), -ENOENT);
+        ck_assert_int_eq(store_container_exited(s, RUNTIME_CONTAINERD, "k8s.io", "nope", 1, BOOT_A, 600), -ENOENT);
+        ck_assert_int_eq(store_container_exited(s, RUNTIME_CONTAINERD, NULL, "a", a.pid_start, BOOT_A, 600), -ENOENT);
         /* an exited incarnation keeps its history */
-        ck_assert_int_eq(store_event_exists(s, RUNTIME_RUNC, NULL, "plain", n.pid_start, 1), 1);
+        ck_assert_int_eq(store_event_exists(s, RUNTIME_RUNC, NULL, "plain", n.pid_start, BOOT_A, 1), 1);
 
         /* the live ones, oldest first */
         ck_assert_int_eq(store_containers_count_live(s, &count), 0);
@@ -434,8 +439,8 @@ START_TEST(test_refused) {
 
         ck_assert_int_eq(store_open(path, STORE_READ_ONLY, &ro), 0);
         ck_assert_int_eq(store_event_add(ro, &e, &id), -EROFS);
-        ck_assert_int_eq(store_container_exited(ro, e.runtime, e.runtime_namespace, "x", e.pid_start, 2), -EROFS);
-        ck_assert_int_eq(store_event_exists(ro, e.runtime, e.runtime_namespace, "x", e.pid_start, 1), 1);
+        ck_assert_int_eq(store_container_exited(ro, e.runtime, e.runtime_namespace, "x", e.pid_start, BOOT_A, 2), -EROFS);
+        ck_assert_int_eq(store_event_exists(ro, e.runtime, e.runtime_namespace, "x", e.pid_start, BOOT_A, 1), 1);
 
         /* a row this build did not write is refused, not half read */
         raw_exec(path, "UPDATE events SET reasons = '{\"not\": \"an array\"}'");
@@ -455,8 +460,8 @@ START_TEST(test_refused) {
                 ck_assert_int_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
                 ck_assert_int_ne(sqlite3_exec(db, "UPDATE events SET container = 999", NULL, NULL, NULL), SQLITE_OK);
                 ck_assert_int_ne(sqlite3_exec(db, "INSERT INTO containers (runtime, runtime_namespace, container_id, "
-                                              "pid_start, pid, first_seen) SELECT runtime, runtime_namespace, "
-                                              "container_id, pid_start, 1, 1 FROM containers",
+                                              "pid_start, boot_id, pid, first_seen) SELECT runtime, runtime_namespace, "
+                                              "container_id, pid_start, boot_id, 1, 1 FROM containers",
                                               NULL, NULL, NULL),
                                  SQLITE_OK);
                 sqlite3_close(db);
@@ -512,7 +517,7 @@ START_TEST(test_migrate_from_v1) {
         ck_assert_uint_eq(seen.n, 0);
         e.policy_version = 2;
         (void) add(s, &e);
-        ck_assert_int_eq(store_event_exists(s, e.runtime, e.runtime_namespace, e.container_id, e.pid_start, 2), 1);
+        ck_assert_int_eq(store_event_exists(s, e.runtime, e.runtime_namespace, e.container_id, e.pid_start, BOOT_A, 2), 1);
 
         /* opening it again migrates nothing twice */
         s = store_close(s);
@@ -549,6 +554,88 @@ START_TEST(test_migrate_from_v2_keeps_events) {
                 ck_assert_int_eq(store_events_count(s, &(EventQuery) { .caps = UINT64_C(1) << 63 }, &n), 0);
                 ck_assert_uint_eq(n, 2);
         }
+        /* v4 rebuilt the containers under the events: every row kept, without a boot, and
+         * every event still pointing at its own */
+        {
+                sqlite3 *db;
+                sqlite3_stmt *st;
+
+                ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+                ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*), sum(boot_id = ''), "
+                                                        "  (SELECT count(*) FROM events e JOIN containers c ON e.container = c.id "
+                                                        "   WHERE c.pid_start = 5000 + e.pid - 1000) "
+                                                        "FROM containers", -1, &st, NULL), SQLITE_OK);
+                ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+                ck_assert_int_eq(sqlite3_column_int(st, 0), 6);
+                ck_assert_int_eq(sqlite3_column_int(st, 1), 6);
+                ck_assert_int_eq(sqlite3_column_int(st, 2), 6);
+                sqlite3_finalize(st);
+                ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL), SQLITE_OK);
+                ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+                sqlite3_finalize(st);
+                sqlite3_close(db);
+        }
+}
+END_TEST
+
+/* pid_start counts from boot: the same id, pid and tick in another boot is another incarnation */
+START_TEST(test_boots) {
+        _cleanup_store_ Store *s = NULL;
+        _cleanup_(event_done) Event a = event_make("a", 100), b = event_make("a", 200), old = event_make("old", 50),
+                                    bad = event_make("bad", 300);
+        Seen seen = {};
+        uint64_t count = 0;
+        sqlite3 *db;
+
+        memcpy(b.boot_id, BOOT_B, sizeof b.boot_id);
+        b.policy_version = 2;
+        ck_assert_int_eq(store_open(fresh_path("boots.db"), STORE_READ_WRITE, &s), 0);
+        (void) add(s, &a);
+        ck_assert_int_eq(store_event_exists(s, a.runtime, a.runtime_namespace, "a", a.pid_start, BOOT_A, 1), 1);
+        ck_assert_int_eq(store_event_exists(s, a.runtime, a.runtime_namespace, "a", a.pid_start, BOOT_B, 1), 0);
+        ck_assert_int_eq(store_event_exists(s, a.runtime, a.runtime_namespace, "a", a.pid_start, "", 1), 0);
+        ck_assert_int_eq(store_event_exists(s, a.runtime, a.runtime_namespace, "a", a.pid_start, NULL, 1), 0);
+
+        /* the next boot's incarnation gets its own row, live while the first is exited */
+        ck_assert_int_eq(store_container_exited(s, a.runtime, a.runtime_namespace, "a", a.pid_start, BOOT_B, 150), -ENOENT);
+        ck_assert_int_eq(store_container_exited(s, a.runtime, a.runtime_namespace, "a", a.pid_start, BOOT_A, 150), 0);
+        seen.want_id = add(s, &b);
+        ck_assert_int_eq(store_containers_count_live(s, &count), 0);
+        ck_assert_uint_eq(count, 1);
+        ck_assert_int_eq(store_event_exists(s, a.runtime, a.runtime_namespace, "a", a.pid_start, BOOT_B, 2), 1);
+        ck_assert_int_eq(store_event_exists(s, a.runtime, a.runtime_namespace, "a", a.pid_start, BOOT_A, 2), 0);
+        seen.want = &b;
+        ck_assert_int_eq(store_events_query(s, &(EventQuery) {}, seen_cb, &seen), 0);
+        ck_assert_uint_eq(seen.n, 2);
+        ck_assert_int_eq(seen.id[1], seen.want_id);
+
+        /* a boot id is 32 lowercase hex digits or nothing */
+        memcpy(bad.boot_id, "0123456789ABCDEF0123456789ABCDEF", sizeof bad.boot_id);
+        ck_assert_int_eq(store_event_add(s, &bad, NULL), -EINVAL);
+        memcpy(bad.boot_id, "0123", 5);
+        ck_assert_int_eq(store_event_add(s, &bad, NULL), -EINVAL);
+
+        /* a row from before boot ids: adopted into a boot once, and never twice */
+        memset(old.boot_id, 0, sizeof old.boot_id);
+        (void) add(s, &old);
+        ck_assert_int_eq(store_event_exists(s, old.runtime, old.runtime_namespace, "old", old.pid_start, "", 1), 1);
+        ck_assert_int_eq(store_event_exists(s, old.runtime, old.runtime_namespace, "old", old.pid_start, BOOT_B, 1), 0);
+        ck_assert_int_eq(store_container_adopt(s, 3, "nope"), -EINVAL);
+        ck_assert_int_eq(store_container_adopt(s, 3, BOOT_B), 0);
+        ck_assert_int_eq(store_container_adopt(s, 3, BOOT_B), -ENOENT);
+        ck_assert_int_eq(store_event_exists(s, old.runtime, old.runtime_namespace, "old", old.pid_start, BOOT_B, 1), 1);
+        ck_assert_int_eq(store_event_exists(s, old.runtime, old.runtime_namespace, "old", old.pid_start, "", 1), 0);
+
+        /* one whose boot has a row of it already cannot become a second */
+        (void) add(s, &old);
+        ck_assert_int_eq(store_container_adopt(s, 4, BOOT_B), -EEXIST);
+
+        /* and a row this build did not write is refused, not half read */
+        ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_exec(db, "UPDATE containers SET boot_id = 'x' WHERE id = 4", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        seen = (Seen) {};
+        ck_assert_int_eq(store_events_query(s, &(EventQuery) {}, seen_cb, &seen), -EBADMSG);
 }
 END_TEST
 
@@ -569,7 +656,7 @@ START_TEST(test_locked_is_ebusy) {
         e.container_id[0] = 'B'; /* a new container: nothing of it may be left behind */
         ck_assert_int_eq(store_event_add(s, &e, &id), -EBUSY);
         ck_assert_int_eq(id, -1);
-        ck_assert_int_eq(store_container_exited(s, e.runtime, e.runtime_namespace, "busy", e.pid_start, 2), -EBUSY);
+        ck_assert_int_eq(store_container_exited(s, e.runtime, e.runtime_namespace, "busy", e.pid_start, BOOT_A, 2), -EBUSY);
 
         ck_assert_int_eq(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
         sqlite3_close(db);
@@ -670,6 +757,7 @@ int main(void) {
         tcase_add_test(tc, test_upsert_keeps_metadata);
         tcase_add_test(tc, test_exists_exited_live);
         tcase_add_test(tc, test_refused);
+        tcase_add_test(tc, test_boots);
         tcase_add_test(tc, test_migrate_from_v1);
         tcase_add_test(tc, test_migrate_from_v2_keeps_events);
         tcase_add_test(tc, test_locked_is_ebusy);

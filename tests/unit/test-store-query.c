@@ -298,7 +298,7 @@ START_TEST(test_containers_and_prune) {
         for (size_t i = 0; i < N_EVENTS; i++)
                 if (!streq(rows[i].id_text, last->id_text))
                         (void) store_container_exited(store, RUNTIME_CONTAINERD, "k8s.io", rows[i].id_text,
-                                                      1000 + (uint64_t) strtoul(rows[i].id_text + 4, NULL, 16),
+                                                      1000 + (uint64_t) strtoul(rows[i].id_text + 4, NULL, 16), "",
                                                       T0 + 1000LL * 3600 * 1000000);
         l = (Latest) {};
         ck_assert_int_eq(store_containers_query(store, &(ContainerQuery) {}, latest_cb, &l), 0);
