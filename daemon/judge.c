@@ -399,11 +399,12 @@ static int pin_from_state(Manager *m, Tracked *t) {
                 return r;
 
         r = proc_pin(m->proc_fd, init_pid, init_start, &t->pin);
-        if (r >= 0 && t->runtime == RUNTIME_RUNC) {
-                /* The cgroup tells CRI-O's and podman's containers apart from plain runc's. */
+        if (r >= 0 && (t->runtime == RUNTIME_RUNC || t->runtime == RUNTIME_CRUN)) {
+                /* runc and crun run CRI-O's, podman's and Docker's containers too: the engine
+                 * names the cgroup after the container it made (crio-<id>.scope, ...). */
                 (void) snprintf(cpath, sizeof cpath, "%d/cgroup", (int) t->pin.pid);
                 if (proc_cgroup_read_at(m->proc_fd, cpath, &cg) > 0 && cg.match == CGROUP_MATCH_CERTAIN &&
-                    cg.runtime >= 0)
+                    cg.runtime >= 0 && streq(cg.id, t->id))
                         t->runtime = cg.runtime;
         }
 

@@ -106,6 +106,25 @@ is "$(jq -r '[.verdict, .rule, .action] | join(" ")' <<<"$ev")" "violation basel
 is "$(jq -r '.excess | join(",")' <<<"$ev")" CAP_SYS_ADMIN "crun + SYS_ADMIN: SYS_ADMIN is the only excess"
 is "$(crun_status "$admin")" running "an audited crun container keeps running"
 
+# --- an engine's container under crun: the cgroup the engine names says whose -----------------
+
+# CRI-O and podman run crun with its default root; each puts the container in a cgroup named
+# after it (crio-<id>.scope, libpod-<id>.scope).
+crio=$(stack_name crun-crio)
+crun_run "$crio" --jq ".linux.cgroupsPath = \"/crio-$crio.scope\"" -- sleep 1000 || bail_out "crun_run failed"
+wait_event "$crio" || not_ok "no verdict for the container in crio-<id>.scope"
+is "$(events_of "$crio" | jq -r '[.runtime, .verdict] | join(" ")')" "cri-o ok" \
+        "crun in crio-<id>.scope: runtime cri-o"
+pod=$(stack_name crun-podman)
+crun_run "$pod" --jq ".linux.cgroupsPath = \"/libpod-$pod.scope\"" -- sleep 1000 || bail_out "crun_run failed"
+wait_event "$pod" || not_ok "no verdict for the container in libpod-<id>.scope"
+is "$(events_of "$pod" | jq -r .runtime)" podman "crun in libpod-<id>.scope: runtime podman"
+# a scope named after another container says nothing of this one
+notcrio=$(stack_name crun-notcrio)
+crun_run "$notcrio" --jq ".linux.cgroupsPath = \"/crio-x$notcrio.scope\"" -- sleep 1000 || bail_out "crun_run failed"
+wait_event "$notcrio" || not_ok "no verdict for the container in another's crio- scope"
+is "$(events_of "$notcrio" | jq -r .runtime)" crun "crun in a crio- scope named for another id: runtime crun"
+
 # --- kill before the entrypoint runs ----------------------------------------------------------
 
 # By hand, as an engine does it: `crun create`, then at once `crun start` (crun_run would wait
