@@ -91,8 +91,9 @@ static bool isempty(const char *s) {
 }
 
 /* journald's rule, kept for our own names: A-Z, 0-9 and '_', not starting with a digit or
- * '_' (those are journald's trusted fields), at most 64 bytes. */
-static bool field_name_is_valid(const char *key) {
+ * '_' (those are journald's trusted fields), at most 64 bytes. Only assert() calls it, which
+ * a release build (NDEBUG) compiles out. */
+_unused_ static bool field_name_is_valid(const char *key) {
         size_t n = strlen(key);
 
         if (n == 0 || n > 64 || key[0] == '_' || (key[0] >= '0' && key[0] <= '9'))
