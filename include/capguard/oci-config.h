@@ -8,6 +8,8 @@
 
 #include "capguard/capability.h"
 #include "capguard/macro.h"
+#include "capguard/oci-json.h"
+#include "capguard/oci-text.h"
 #include "capguard/runtime.h"
 
 /* The OCI runtime spec of a container (the bundle's config.json), as the runtime will apply it.
@@ -19,11 +21,6 @@
 
 /* Real files are 3-12 KiB; the limit is for callers reading one (read_full_file_at()). */
 #define OCI_CONFIG_SIZE_MAX (4 * 1024 * 1024)
-
-/* The deepest value, as json-c counts (the top-level object is 1, a value inside it 2, ...).
- * Real files go 8 deep (Docker's seccomp rules), and the schema has no recursion: a deeper
- * file is not a runtime's. */
-#define OCI_JSON_DEPTH_MAX 32
 
 /* Limits of the cleaned strings, in bytes. Kubernetes names are DNS subdomains (253) or
  * labels (63); image references have no hard limit, but 512 holds registry, path, tag and
@@ -97,31 +94,6 @@ int oci_config_read_at(int dir_fd, const char *path, Runtime runtime, OciConfig 
 
 /* Shared with runc-state.c, whose state.json embeds runc's copy of the spec. */
 
-/* Parses text written by a Go runtime into an object: at most OCI_JSON_DEPTH_MAX deep,
- * nothing but white space after it, and no object key given twice. json-c keeps the last of
- * two equal keys and cuts a key at an escaped NUL ("a\u0000b" becomes "a"), while Go merges
- * duplicates: a file the two could read differently is refused. Go never writes one. */
-int oci_json_parse(const char *buf, size_t len, json_object **ret);
-
-/* Whether text that json-c parsed into o repeats an object key: -EBADMSG if so, see above. */
-int oci_json_check_keys(const char *buf, size_t len, json_object *o);
-
-/* Whether Go's encoding/json reads an object member named k into the struct field named
- * field: names compared regardless of case, U+212A KELVIN SIGN taken for k and U+017F LONG S
- * for s. */
-bool oci_json_key_matches(const char *k, const char *field) _pure_;
-
-/* The member key of o, where Go reads o into a struct: 1 if it has the given type, and *ret
- * borrows it; 0 if absent or null (Go reads null as "not set"); -EBADMSG if of another type.
- * Go matches field names regardless of case, and takes U+212A KELVIN SIGN for k and U+017F
- * LONG S for s: a key that matches only that way is refused too (-EBADMSG), since Go would
- * read it and we would not. Not for maps (annotations), whose keys Go matches exactly. */
-int oci_json_member(json_object *o, const char *key, json_type type, json_object **ret);
-
-/* An integer v in [min, max], else -EBADMSG. json-c clamps what does not fit an int64 to
- * INT64_MIN or INT64_MAX: a max below INT64_MAX refuses a clamped value. */
-int oci_json_int_range(json_object *v, int64_t min, int64_t max, int64_t *ret);
-
 /* Reads an object of capability lists, one member per set, named by keys[CapSet]; an absent or
  * null list is empty. Names libcap knows count in any case, with or without "CAP_": runc wants
  * exactly "CAP_CHOWN" and ignores other spellings, so a set read here may hold a capability
@@ -130,14 +102,6 @@ int oci_json_int_range(json_object *v, int64_t min, int64_t max, int64_t *ret);
  * to *unknown (if given), which the caller zeroed and frees, also on failure. */
 int oci_capabilities_parse(json_object *o, const char *const keys[static _CAP_SET_MAX], CapSets *ret,
                            OciUnknownCaps *unknown);
-
-/* Copies untrusted text for logs, journal fields and terminal tables: valid UTF-8 with no
- * control characters (C0, DEL, C1), no line or paragraph separators (U+2028, U+2029) and no
- * bidi controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069). Each of those, and
- * each byte that is not part of valid UTF-8 (a NUL included), is replaced by '?'. The copy is
- * cut to at most max bytes, on a character boundary. *ret_altered (if given) says whether the
- * copy differs from the input. NULL on OOM. */
-char *oci_text_sanitize(const char *s, size_t len, size_t max, bool *ret_altered);
 
 /* A runtime's record of a bundle directory (runc's "bundle=" label, crun's "bundle"): a copy
  * of the len bytes at dir, which must be an absolute path that oci_text_sanitize() leaves as
