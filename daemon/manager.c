@@ -15,6 +15,7 @@
 
 #include "capguard/fileio.h"
 #include "capguard/proc-status.h"
+#include "checkpointer.h"
 #include "log.h"
 #include "manager.h"
 
@@ -222,8 +223,11 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
                 return log_error_errno(r, "Failed to open the database %s: %m", m->db_path);
         /* the daemon must not stall behind a long capctl query: fail fast, retry later */
         store_set_busy_timeout(m->store, 200);
-        /* nor behind its own checkpoints: record.c runs them on a timer */
-        r = store_set_autocheckpoint(m->store, 0);
+        /* nor behind its own checkpoints: record.c asks for them, on a thread of their own */
+        r = checkpointer_start(m->db_path, &m->checkpointer);
+        if (r < 0)
+                log_warning_errno(r, "Failed to start checkpointing on a thread, checkpointing on the event loop: %m");
+        r = m->checkpointer ? store_set_wal_hook(m->store, record_on_wal_commit, m) : store_set_autocheckpoint(m->store, 0);
         if (r < 0)
                 log_warning_errno(r, "Failed to move checkpoints off the verdict path, ignoring: %m");
 
@@ -336,6 +340,7 @@ Manager *manager_free(Manager *m) {
         runtime_roots_close(&m->roots);
         watch_roots_free(m->watch_roots, m->n_watch_roots);
         policy_free(m->policy);
+        m->checkpointer = checkpointer_stop(m->checkpointer);
         store_close(m->store);
         free(m->db_path);
         if (m->pid_file)

@@ -102,6 +102,8 @@ typedef struct Manager {
         bool store_failing;
         sd_event_source *flush;
         sd_event_source *checkpoint; /* copies the write-ahead log into the database, later */
+        struct Checkpointer *checkpointer; /* ... on its thread; NULL: on the loop */
+        bool checkpoint_asked;             /* since the log last grew past its threshold */
 
         uint64_t retention_usec;     /* 0: keep every event */
         sd_event_source *prune_timer;
@@ -149,6 +151,7 @@ void tracked_rejudge_all(Manager *m);
 void record_event(Manager *m, Event *e);   /* takes ownership of *e */
 void record_flush(Manager *m);
 void record_free_pending(Manager *m);
+void record_on_wal_commit(void *userdata, unsigned pages); /* store_set_wal_hook() */
 
 /* maintenance.c */
 int maintenance_start(Manager *m);

@@ -22,6 +22,8 @@ struct Store {
         sqlite3 *db;
         StoreMode mode;
         sqlite3_stmt *cached[_STORE_STMT_MAX];
+        void (*wal_hook)(void *userdata, unsigned pages);
+        void *wal_hook_userdata;
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);

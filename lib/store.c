@@ -288,6 +288,22 @@ int store_set_autocheckpoint(Store *s, unsigned pages) {
         return store_errno(sqlite3_wal_autocheckpoint(s->db, (int) (pages > INT_MAX ? INT_MAX : pages)));
 }
 
+static int wal_hook(void *userdata, sqlite3 *db, const char *name, int pages) {
+        Store *s = userdata;
+
+        s->wal_hook(s->wal_hook_userdata, pages > 0 ? (unsigned) pages : 0);
+        return SQLITE_OK;
+}
+
+int store_set_wal_hook(Store *s, void (*func)(void *userdata, unsigned pages), void *userdata) {
+        if (!s || !func)
+                return -EINVAL;
+        s->wal_hook = func;
+        s->wal_hook_userdata = userdata;
+        (void) sqlite3_wal_hook(s->db, wal_hook, s);
+        return 0;
+}
+
 int store_checkpoint(Store *s) {
         if (!s)
                 return -EINVAL;

@@ -41,6 +41,10 @@ void store_set_busy_timeout(Store *s, unsigned msec);
 int store_set_autocheckpoint(Store *s, unsigned pages);
 /* A passive checkpoint: copies what no reader still needs, never waits for one. */
 int store_checkpoint(Store *s);
+/* Calls func after each commit with the pages in the log, for a writer that checkpoints
+ * through another connection (another thread) when the log grows. Replaces SQLite's own
+ * checkpoints, as store_set_autocheckpoint(s, 0) does. */
+int store_set_wal_hook(Store *s, void (*func)(void *userdata, unsigned pages), void *userdata);
 
 /* SQLite's own words on the last failure, for the caller's log line. */
 const char *store_errmsg(Store *s);

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "capguard/macro.h"
+#include "capguard/store.h"
+#include "checkpointer.h"
+
+struct Checkpointer {
+        Store *store;      /* the thread's own connection: SQLite connections are not shared */
+        int efd;           /* requests; its counter folds many into one */
+        pthread_t thread;
+        atomic_bool stop;
+        atomic_int error;
+};
+
+static void *run(void *userdata) {
+        Checkpointer *c = userdata;
+
+        for (;;) {
+                uint64_t n;
+                int r;
+
+                if (read(c->efd, &n, sizeof n) < 0 && errno != EINTR)
+                        break;
+                if (atomic_load(&c->stop))
+                        break;
+                r = store_checkpoint(c->store);
+                if (r < 0 && r != -EBUSY)
+                        atomic_store(&c->error, r);
+        }
+        return NULL;
+}
+
+int checkpointer_start(const char *db_path, Checkpointer **ret) {
+        _cleanup_free_ Checkpointer *c = NULL;
+        sigset_t all, saved;
+        int r;
+
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        c->efd = -EBADF;
+
+        r = store_open(db_path, STORE_READ_WRITE, &c->store);
+        if (r < 0)
+                return r;
+        c->efd = eventfd(0, EFD_CLOEXEC);
+        if (c->efd < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+
+        /* Signals are the event loop's (signalfd): the thread must not take one. */
+        sigfillset(&all);
+        (void) pthread_sigmask(SIG_SETMASK, &all, &saved);
+        r = -pthread_create(&c->thread, NULL, run, c);
+        (void) pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (r < 0)
+                goto fail;
+
+        *ret = TAKE_PTR(c);
+        return 0;
+
+fail:
+        closep(&c->efd);
+        store_close(c->store);
+        return r;
+}
+
+void checkpointer_request(Checkpointer *c) {
+        uint64_t one = 1;
+
+        /* Fails only once the counter is near 2^64: a checkpoint is asked for already. */
+        (void) !write(c->efd, &one, sizeof one);
+}
+
+int checkpointer_take_error(Checkpointer *c) {
+        return atomic_exchange(&c->error, 0);
+}
+
+Checkpointer *checkpointer_stop(Checkpointer *c) {
+        if (!c)
+                return NULL;
+        atomic_store(&c->stop, true);
+        checkpointer_request(c);
+        (void) pthread_join(c->thread, NULL);
+        closep(&c->efd);
+        store_close(c->store);
+        free(c);
+        return NULL;
+}
