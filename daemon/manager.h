@@ -103,7 +103,7 @@ typedef struct Manager {
         sd_event_source *flush;
         sd_event_source *checkpoint; /* copies the write-ahead log into the database, later */
         struct Checkpointer *checkpointer; /* ... on its thread; NULL: on the loop */
-        bool checkpoint_asked;             /* since the log last grew past its threshold */
+        unsigned checkpoint_next_pages;    /* the log's size at which to ask again */
 
         uint64_t retention_usec;     /* 0: keep every event */
         sd_event_source *prune_timer;

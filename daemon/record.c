@@ -113,12 +113,13 @@ static int on_checkpoint(sd_event_source *s, uint64_t usec, void *userdata) {
 void record_on_wal_commit(void *userdata, unsigned pages) {
         Manager *m = userdata;
 
-        /* Once per crossing: until the log starts over, each commit would ask again, and the
-         * thread would sync the disk twice for every verdict. */
+        /* Once per CHECKPOINT_PAGES of growth: asked at every commit, the thread would sync the
+         * disk twice a verdict. A copy that commits made during it leave incomplete cannot
+         * start the log over: the next growth asks again. */
         if (pages < CHECKPOINT_PAGES)
-                m->checkpoint_asked = false;
-        else if (!m->checkpoint_asked && m->checkpointer) {
-                m->checkpoint_asked = true;
+                m->checkpoint_next_pages = CHECKPOINT_PAGES;
+        else if (pages >= m->checkpoint_next_pages && m->checkpointer) {
+                m->checkpoint_next_pages = pages + CHECKPOINT_PAGES;
                 checkpoint(m);
         }
 }
