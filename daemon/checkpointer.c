@@ -33,8 +33,10 @@ static void *run(void *userdata) {
                 uint64_t n;
                 int r;
 
-                if (read(c->efd, &n, sizeof n) < 0 && errno != EINTR)
+                if (read(c->efd, &n, sizeof n) < 0 && errno != EINTR) {
+                        atomic_store(&c->error, negative_errno()); /* said at the next request */
                         break;
+                }
                 if (atomic_load(&c->stop))
                         break;
                 r = store_checkpoint(c->store);
