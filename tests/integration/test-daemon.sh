@@ -96,6 +96,17 @@ wait_event "$restr_id"
 is "$(events_of "$restr_id" | jq -r '[.verdict, .uid, (.cap_bnd | join(","))] | join(" ")')" "ok 1000 CAP_NET_BIND_SERVICE" \
         "docker --cap-drop ALL --user 1000: compliant, uid 1000"
 
+# Commits only append to the write-ahead log; the checkpointer copies it into the database
+# within about a second. Read without its log, the database file has the verdict.
+in_db_file=0
+for _ in $(seq 50); do
+        in_db_file=$(sqlite3 "file:$CAPGUARD_DB?immutable=1" \
+                "SELECT count(*) FROM containers WHERE container_id = '$restr_id'" 2>/dev/null || echo 0)
+        [[ $in_db_file -gt 0 ]] && break
+        sleep 0.1
+done
+is "$in_db_file" 1 "the log is copied into the database file while capguardd runs"
+
 # --- seccomp with noNewPrivileges -------------------------------------------------------------
 
 # Docker's default profile applies: the workload runs under a filter, and so the record says.
