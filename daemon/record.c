@@ -16,11 +16,10 @@
 #define STORE_RETRY_MAX_USEC (30 * 1000 * 1000ULL)
 #define FLUSH_BATCH 256
 /* The write-ahead log is copied into the database this long after the first write since the
- * last copy, and whenever it grows past CHECKPOINT_PAGES (12 MiB in 4 KiB pages). The copy
- * runs on the checkpointer's thread: its fsync()s took the loop 1-20 ms each. What stays on
- * the loop is the commit that starts the log over after a copy, which syncs the log's header:
- * rare enough at one a second, or one per 3,000 pages (a verdict committed alone writes about
- * ten). Below 16 MiB, the log is never cut back (journal_size_limit): that took 12 ms. */
+ * last copy, and whenever it grows by CHECKPOINT_PAGES (12 MiB in 4 KiB pages; a verdict
+ * committed alone writes about ten). The copy runs on the checkpointer's thread: its fsync()s
+ * took the loop 1-20 ms each. Kept below 16 MiB, the log is not cut back (journal_size_limit)
+ * by the commit that starts it over: that took the loop 12 ms. */
 #define CHECKPOINT_DELAY_USEC (1000 * 1000ULL)
 #define CHECKPOINT_PAGES 3000
 
@@ -110,6 +109,7 @@ static int on_checkpoint(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* Installed only with a checkpointer: without one, the timer alone asks. */
 void record_on_wal_commit(void *userdata, unsigned pages) {
         Manager *m = userdata;
 
@@ -118,7 +118,7 @@ void record_on_wal_commit(void *userdata, unsigned pages) {
          * start the log over: the next growth asks again. */
         if (pages < CHECKPOINT_PAGES)
                 m->checkpoint_next_pages = CHECKPOINT_PAGES;
-        else if (pages >= m->checkpoint_next_pages && m->checkpointer) {
+        else if (pages >= m->checkpoint_next_pages) {
                 m->checkpoint_next_pages = pages + CHECKPOINT_PAGES;
                 checkpoint(m);
         }
