@@ -317,6 +317,18 @@ hybrid_controllers() {
 	tr '\n' ' ' </sys/fs/cgroup/unified/cgroup.controllers | sed 's/ *$//'
 }
 
+# Controllers bound to a v1 hierarchy that is mounted nowhere. `down` unmounts what `up`
+# mounted, but a hierarchy that still has cgroups (the runtimes made some) outlives its
+# mount: the controller stays off cgroup2 and runc can no longer place containers in it,
+# so their line for it reads "/". Mounting it again attaches the same hierarchy.
+orphaned_controllers() {
+	local mounted
+	mounted=$(findmnt -rn -t cgroup -o FS-OPTIONS 2>/dev/null | tr ',' '\n')
+	awk 'NR > 1 && $2 > 0 && $4 == 1 { print $1 }' /proc/cgroups | while read -r c; do
+		grep -qx -- "$c" <<<"$mounted" || printf '%s ' "$c"
+	done | sed 's/ *$//'
+}
+
 up_crun() {
 	if ! "$CRUN" --version >/dev/null 2>&1; then
 		say "crun: not installed, nothing to prepare (tests that need it skip; under CI=true they fail)"
@@ -324,6 +336,7 @@ up_crun() {
 	fi
 	local controllers c dir made
 	controllers=$(hybrid_controllers)
+	[[ -n $controllers ]] || controllers=$(orphaned_controllers)
 	if [[ -z $controllers ]]; then
 		say "crun: the cgroup layout lets it run"
 		return 0
@@ -345,7 +358,7 @@ up_crun() {
 			return 1
 		fi
 		printf '%s %s\n' "$dir" "$made" >>"$STATE/crun.cgroup-mounts"
-		say "crun: moved the $c controller off cgroup2 (mounted on $dir)"
+		say "crun: mounted the $c controller's v1 hierarchy on $dir"
 	done
 	controllers=$(hybrid_controllers)
 	if [[ -n $controllers ]]; then
