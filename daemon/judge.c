@@ -365,7 +365,7 @@ static int read_state(Manager *m, Tracked *t, pid_t *ret_pid, uint64_t *ret_star
         } else {
                 _cleanup_runc_state_ RuncState st = {};
 
-                r = runc_state_read_at(AT_FDCWD, path, &st);
+                r = runc_state_read_at(AT_FDCWD, path, RUNC_STATE_INIT, &st);
                 if (r >= 0 && !streq(st.id, t->id)) {
                         record_unknown(m, t, "its runtime state %s names another container", path);
                         return -EBADMSG;

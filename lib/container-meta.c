@@ -140,7 +140,7 @@ static int load_runc(int root_fd, const char *state_root, const CgroupContainer 
         int r;
 
         (void) snprintf(path, sizeof path, "%s/%s/state.json", state_root + 1, c->id);
-        r = runc_state_read_at(root_fd, path, &st);
+        r = runc_state_read_at(root_fd, path, RUNC_STATE_INIT, &st);
         if (r < 0) {
                 keep_error(err, r);
                 return r;

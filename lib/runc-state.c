@@ -120,13 +120,9 @@ static int parse_bundle(json_object *config, RuncState *s) {
         return oci_bundle_path(dir, len, &s->bundle);
 }
 
-static int parse_config(json_object *root, RuncState *s) {
-        json_object *config, *caps, *nnp;
+static int parse_sets(json_object *config, RuncState *s) {
+        json_object *caps, *nnp;
         int r;
-
-        r = oci_json_member(root, "config", json_type_object, &config);
-        if (r <= 0)
-                return r < 0 ? r : -EBADMSG;
 
         r = oci_json_member(config, "capabilities", json_type_object, &caps);
         if (r < 0)
@@ -143,29 +139,51 @@ static int parse_config(json_object *root, RuncState *s) {
         if (r < 0)
                 return r;
         s->no_new_privs = r > 0 && json_object_get_boolean(nnp);
+        return 0;
+}
 
+static int parse_config(json_object *root, RuncStateParts parts, RuncState *s) {
+        json_object *config;
+        int r;
+
+        r = oci_json_member(root, "config", json_type_object, &config);
+        if (r <= 0)
+                return r < 0 ? r : -EBADMSG;
+
+        if (parts & RUNC_STATE_SETS) {
+                r = parse_sets(config, s);
+                if (r < 0)
+                        return r;
+        }
         return parse_bundle(config, s);
 }
 
-/* What the parse_*() above read: of config, runc's whole copy of the spec, three members. */
-static const JsonKeep keep_config[] = {
+/* What the parse_*() above read: of config, runc's whole copy of the spec, three members,
+ * or only the labels. */
+static const JsonKeep keep_config_sets[] = {
         { "capabilities" }, { "no_new_privileges" }, { "labels" }, {}
 };
-static const JsonKeep keep_state[] = {
-        { "id" }, { "init_process_pid" }, { "init_process_start" }, { "created" }, { "config", keep_config }, {}
+static const JsonKeep keep_config_init[] = {
+        { "labels" }, {}
+};
+static const JsonKeep keep_state_sets[] = {
+        { "id" }, { "init_process_pid" }, { "init_process_start" }, { "created" }, { "config", keep_config_sets }, {}
+};
+static const JsonKeep keep_state_init[] = {
+        { "id" }, { "init_process_pid" }, { "init_process_start" }, { "created" }, { "config", keep_config_init }, {}
 };
 
-int runc_state_parse(const char *buf, size_t len, RuncState *ret) {
+int runc_state_parse(const char *buf, size_t len, RuncStateParts parts, RuncState *ret) {
         _cleanup_runc_state_ RuncState s = {};
         _cleanup_json_ json_object *root = NULL;
         int r;
 
-        if (!buf || !ret)
+        if (!buf || !ret || (parts & ~RUNC_STATE_SETS))
                 return -EINVAL;
         if (len > RUNC_STATE_SIZE_MAX)
                 return -EFBIG;
 
-        r = json_prune_parse(buf, len, keep_state, &root);
+        r = json_prune_parse(buf, len, parts & RUNC_STATE_SETS ? keep_state_sets : keep_state_init, &root);
         if (r < 0)
                 return r;
 
@@ -178,7 +196,7 @@ int runc_state_parse(const char *buf, size_t len, RuncState *ret) {
         r = parse_created(root, &s);
         if (r < 0)
                 return r;
-        r = parse_config(root, &s);
+        r = parse_config(root, parts, &s);
         if (r < 0)
                 return r;
 
@@ -187,7 +205,7 @@ int runc_state_parse(const char *buf, size_t len, RuncState *ret) {
         return 0;
 }
 
-int runc_state_read_at(int dir_fd, const char *path, RuncState *ret) {
+int runc_state_read_at(int dir_fd, const char *path, RuncStateParts parts, RuncState *ret) {
         _cleanup_free_ char *buf = NULL;
         size_t len;
         int r;
@@ -196,5 +214,5 @@ int runc_state_read_at(int dir_fd, const char *path, RuncState *ret) {
         if (r < 0)
                 return r;
 
-        return runc_state_parse(buf, len, ret);
+        return runc_state_parse(buf, len, parts, ret);
 }

@@ -38,21 +38,39 @@ static void check_state(const RuncState *s) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        RuncState s, sentinel;
-        int r;
+        RuncState s, sentinel, init;
+        int r, ri;
 
         memset(&s, 0xaa, sizeof s);
         memcpy(&sentinel, &s, sizeof s);
-        r = runc_state_parse((const char *) data, size, &s);
+        r = runc_state_parse((const char *) data, size, RUNC_STATE_SETS, &s);
         if (r < 0) {
                 if (r != -EBADMSG && r != -EFBIG && r != -ENOMEM)
                         __builtin_trap();
                 if (memcmp(&s, &sentinel, sizeof s) != 0)
                         __builtin_trap();
-                return 0;
-        }
+        } else
+                check_state(&s);
 
-        check_state(&s);
-        runc_state_done(&s);
+        /* the init alone: accepted wherever the whole is, naming the same container */
+        memset(&init, 0xaa, sizeof init);
+        ri = runc_state_parse((const char *) data, size, RUNC_STATE_INIT, &init);
+        if (ri < 0) {
+                if ((r >= 0 && ri != -ENOMEM) || (ri != -EBADMSG && ri != -EFBIG && ri != -ENOMEM))
+                        __builtin_trap();
+                if (memcmp(&init, &sentinel, sizeof init) != 0)
+                        __builtin_trap();
+        } else {
+                check_state(&init);
+                if (init.has_caps || init.no_new_privs != 0 || init.unknown_caps.n != 0)
+                        __builtin_trap();
+                if (r >= 0 && (strcmp(init.id, s.id) != 0 || init.init_pid != s.init_pid ||
+                               init.init_start != s.init_start || init.created_usec != s.created_usec ||
+                               (!init.bundle != !s.bundle) || (init.bundle && strcmp(init.bundle, s.bundle) != 0)))
+                        __builtin_trap();
+                runc_state_done(&init);
+        }
+        if (r >= 0)
+                runc_state_done(&s);
         return 0;
 }

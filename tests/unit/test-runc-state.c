@@ -7,8 +7,31 @@
 #include "capguard/runc-state.h"
 #include "check-util.h"
 
+static void ck_same_init(const RuncState *init, const RuncState *full) {
+        ck_assert_str_eq(init->id, full->id);
+        ck_assert_int_eq(init->init_pid, full->init_pid);
+        ck_assert_uint_eq(init->init_start, full->init_start);
+        ck_assert_int_eq(init->created_usec, full->created_usec);
+        ck_assert_pstr_eq(init->bundle, full->bundle);
+        /* the sets left alone */
+        ck_assert(!init->has_caps);
+        for (CapSet c = 0; c < _CAP_SET_MAX; c++)
+                ck_assert_uint_eq(init->caps.mask[c], 0);
+        ck_assert_uint_eq(init->unknown_caps.n, 0);
+        ck_assert_int_eq(init->no_new_privs, 0);
+}
+
+/* The whole state, and each time what RUNC_STATE_INIT makes of the same text: whatever the
+ * whole parse accepts, the init's parse accepts with the same identity. */
 static int parse(const char *json, RuncState *ret) {
-        return runc_state_parse(json, strlen(json), ret);
+        _cleanup_runc_state_ RuncState init = {};
+        int r = runc_state_parse(json, strlen(json), RUNC_STATE_SETS, ret);
+
+        if (r >= 0) {
+                ck_assert_msg(runc_state_parse(json, strlen(json), RUNC_STATE_INIT, &init) == 0, "init refused: %s", json);
+                ck_same_init(&init, ret);
+        }
+        return r;
 }
 
 static void parse_ok(const char *json, RuncState *ret) {
@@ -40,9 +63,15 @@ static void check_fixture(const char *case_dir) {
         dir_fd = open(FIXTURES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         ck_assert_int_ge(dir_fd, 0);
         (void) snprintf(path, sizeof path, "%s/state.json", case_dir);
-        r = runc_state_read_at(dir_fd, path, &s);
-        close(dir_fd);
+        r = runc_state_read_at(dir_fd, path, RUNC_STATE_SETS, &s);
         ck_assert_msg(r == 0, "%s refused: %d", path, r);
+        {
+                _cleanup_runc_state_ RuncState init = {};
+
+                ck_assert_int_eq(runc_state_read_at(dir_fd, path, RUNC_STATE_INIT, &init), 0);
+                ck_same_init(&init, &s);
+        }
+        close(dir_fd);
 
         id = fixture_meta(case_dir, "container_id");
         pid = fixture_meta(case_dir, "init_pid");
@@ -95,7 +124,7 @@ START_TEST(test_k8s_default) {
         size_t len;
 
         text = fixture_read("containerd-k8s-default/state.json", &len);
-        ck_assert_int_eq(runc_state_parse(text, len, &s), 0);
+        ck_assert_int_eq(runc_state_parse(text, len, RUNC_STATE_SETS, &s), 0);
         ck_assert_str_eq(s.id, "capguard-fx-k8s-default");
         ck_assert_int_eq(s.init_pid, 25831);
         ck_assert_uint_eq(s.init_start, 183880);
@@ -120,19 +149,19 @@ START_TEST(test_declared_sets) {
 
         /* declared ambient; the kernel kept none (no inheritable): status says CapAmb 0 */
         a = fixture_read("runc-default/state.json", &la);
-        ck_assert_int_eq(runc_state_parse(a, la, &runc), 0);
+        ck_assert_int_eq(runc_state_parse(a, la, RUNC_STATE_SETS, &runc), 0);
         ck_assert_uint_eq(runc.caps.mask[CAP_SET_AMBIENT], 0x20000420ULL);
         ck_assert_uint_eq(runc.caps.mask[CAP_SET_BOUNDING], 0x20000420ULL);
 
         b = fixture_read("docker-restricted/state.json", &lb);
-        ck_assert_int_eq(runc_state_parse(b, lb, &restricted), 0);
+        ck_assert_int_eq(runc_state_parse(b, lb, RUNC_STATE_SETS, &restricted), 0);
         ck_assert_uint_eq(restricted.caps.mask[CAP_SET_BOUNDING], cap_bit(CAP_NET_BIND_SERVICE));
         ck_assert_uint_eq(restricted.caps.mask[CAP_SET_EFFECTIVE], 0);
         ck_assert_int_eq(restricted.no_new_privs, 1);
 
         /* Docker without --security-opt no-new-privileges: runc omits the key */
         d = fixture_read("docker-default/state.json", &ld);
-        ck_assert_int_eq(runc_state_parse(d, ld, &docker), 0);
+        ck_assert_int_eq(runc_state_parse(d, ld, RUNC_STATE_SETS, &docker), 0);
         ck_assert_int_eq(docker.no_new_privs, 0);
         ck_assert_uint_eq(docker.caps.mask[CAP_SET_EFFECTIVE], 0xa80425fbULL);
 }
@@ -321,6 +350,46 @@ START_TEST(test_caps) {
 }
 END_TEST
 
+START_TEST(test_init_only) {
+        /* the sets are neither read nor checked: what is wrong only there does not matter */
+        static const char *const sets_only[] = {
+                STATE_CONFIG("{\"capabilities\":{\"Bounding\":[\"CAP_KILL\"],\"bounding\":[\"CAP_SYS_ADMIN\"]}}"),
+                STATE_CONFIG("{\"capabilities\":{\"Bounding\":\"CAP_KILL\"}}"),
+                STATE_CONFIG("{\"capabilities\":[],\"no_new_privileges\":\"yes\"}"),
+                STATE_CONFIG("{\"Capabilities\":{}}"),
+        };
+        /* what names the container and its bundle is checked all the same */
+        static const char *const refused[] = {
+                STATE_LABELS("[]" ",\"Labels\":[\"bundle=/forged\"]"),
+                STATE("\"c1\"", "1", "0", "\"not a time\"", "{}"),
+                STATE("\"c1\"", "0", "0", "\"0001-01-01T00:00:00Z\"", "{}"),
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(sets_only); i++) {
+                _cleanup_runc_state_ RuncState init = {};
+                RuncState t;
+
+                ck_assert_msg(parse(sets_only[i], &t) == -EBADMSG, "case %zu accepted whole: %s", i, sets_only[i]);
+                ck_assert_msg(runc_state_parse(sets_only[i], strlen(sets_only[i]), RUNC_STATE_INIT, &init) == 0,
+                              "case %zu refused: %s", i, sets_only[i]);
+                ck_assert_str_eq(init.id, "c1");
+                ck_assert(!init.has_caps);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                RuncState t;
+
+                ck_assert_msg(runc_state_parse(refused[i], strlen(refused[i]), RUNC_STATE_INIT, &t) == -EBADMSG,
+                              "case %zu accepted: %s", i, refused[i]);
+        }
+        /* no parts but those */
+        {
+                RuncState t;
+
+                ck_assert_int_eq(runc_state_parse(sets_only[0], strlen(sets_only[0]), 1 << 5, &t), -EINVAL);
+        }
+}
+END_TEST
+
 static void check_prefixes(const char *case_dir) {
         _cleanup_runc_state_ RuncState full = {};
         _cleanup_free_ char *text = NULL;
@@ -332,13 +401,13 @@ static void check_prefixes(const char *case_dir) {
                 return;
         (void) snprintf(path, sizeof path, "%s/state.json", case_dir);
         text = fixture_read(path, &len);
-        ck_assert_int_eq(runc_state_parse(text, len, &full), 0);
+        ck_assert_int_eq(runc_state_parse(text, len, RUNC_STATE_SETS, &full), 0);
         for (end = len; end > 0 && strchr(" \t\r\n", text[end - 1]); end--)
                 ;
 
         for (size_t n = 0; n < len; n++) {
                 _cleanup_runc_state_ RuncState s = {};
-                int r = runc_state_parse(text, n, &s);
+                int r = runc_state_parse(text, n, RUNC_STATE_SETS, &s);
 
                 if (n < end) {
                         ck_assert_msg(r == -EBADMSG, "%s: prefix %zu gave %d", path, n, r);
@@ -385,6 +454,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_bad);
         tcase_add_test(tc, test_limits);
         tcase_add_test(tc, test_caps);
+        tcase_add_test(tc, test_init_only);
         tcase_add_test(tc, test_truncated);
         tcase_add_test(tc, test_nesting);
         suite_add_tcase(s, tc);
