@@ -81,13 +81,8 @@ int tracked_add(Manager *m, WatchRoot *root, const char *ns, const char *id, Tra
 void tracked_gone(Manager *m, Tracked *t) {
         Watch *w = t->wd >= 0 ? watch_find(m, t->wd) : NULL;
 
-        if (t->pin.pid > 0 && t->judged && m->store) {
-                int r = store_container_exited(m->store, t->runtime, t->ns, t->id, t->pin.start, m->boot_id,
-                                               (int64_t) now_usec(CLOCK_REALTIME));
-
-                if (r < 0 && r != -ENOENT)
-                        log_warning_errno(r, "Failed to record that container %s exited, ignoring: %m", t->id);
-        }
+        if (t->pin.pid > 0 && t->judged)
+                record_exit(m, t->runtime, t->ns, t->id, t->pin.start);
         if (w)
                 watch_remove(m, w);
         (void) tdelete(t, &m->tracked, tracked_compare);

@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include "capguard/proc-stat.h"
+#include "checkpointer.h"
 #include "log.h"
 #include "manager.h"
+#include "writer.h"
 
 /* Retention runs at start and then once a day; when exactly does not matter, so the timer
  * lets the kernel coalesce it with other wake-ups within an hour. */
@@ -21,7 +23,11 @@ static void prune_now(Manager *m) {
                 return;
 
         /* Verdicts waiting for the store go first, or a pruned day could come back. */
-        record_flush(m);
+        r = writer_sync(m->writer);
+        if (r < 0) {
+                log_warning_errno(r, "Verdicts are waiting for the store, pruning the history tomorrow: %m");
+                return;
+        }
 
         r = store_prune(m->store, (int64_t) (now - m->retention_usec), false, &events, &containers);
         if (r < 0) {
@@ -36,6 +42,9 @@ static void prune_now(Manager *m) {
         r = store_optimize(m->store);
         if (r < 0)
                 log_debug_errno(r, "Failed to refresh the query planner's statistics, ignoring: %m");
+        /* the loop's connection does not checkpoint: the log a large prune left is copied now */
+        if (m->checkpointer)
+                checkpointer_request(m->checkpointer);
 }
 
 static int on_prune(sd_event_source *s, uint64_t usec, void *userdata) {

@@ -16,6 +16,7 @@
 #include "capguard/fileio.h"
 #include "capguard/proc-status.h"
 #include "checkpointer.h"
+#include "writer.h"
 #include "log.h"
 #include "manager.h"
 
@@ -32,7 +33,7 @@ void manager_update_status(Manager *m, bool force) {
                           "STATUS=Policy version %u; %zu containers live; %llu verdicts, %llu violations, %llu kills%s",
                           m->policy_version, m->n_tracked, (unsigned long long) m->n_verdicts,
                           (unsigned long long) m->n_violations, (unsigned long long) m->n_kills,
-                          m->n_pending > 0 ? "; store unavailable, verdicts waiting" : "");
+                          writer_failing(m->writer) ? "; store unavailable, verdicts waiting" : "");
 }
 
 static int load_policy(Manager *m, const char *default_policy) {
@@ -221,15 +222,19 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         r = store_open(m->db_path, STORE_READ_WRITE, &m->store);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the database %s: %m", m->db_path);
-        /* the daemon must not stall behind a long capctl query: fail fast, retry later */
+        /* The loop's connection: the policy, start-up and maintenance. It must not stall
+         * behind a long capctl query (fail fast), nor behind checkpoints, which the writer
+         * asks of the checkpointer's thread. */
         store_set_busy_timeout(m->store, 200);
-        /* nor behind its own checkpoints: record.c asks for them, on a thread of their own */
+        r = store_set_autocheckpoint(m->store, 0);
+        if (r < 0)
+                log_warning_errno(r, "Failed to keep checkpoints off the event loop, ignoring: %m");
         r = checkpointer_start(m->db_path, &m->checkpointer);
         if (r < 0)
-                log_warning_errno(r, "Failed to start checkpointing on a thread, checkpointing on the event loop: %m");
-        r = m->checkpointer ? store_set_wal_hook(m->store, record_on_wal_commit, m) : store_set_autocheckpoint(m->store, 0);
+                log_warning_errno(r, "Failed to start checkpointing on a thread, letting SQLite checkpoint in the writer's commits: %m");
+        r = writer_start(m->db_path, m->checkpointer, &m->writer);
         if (r < 0)
-                log_warning_errno(r, "Failed to move checkpoints off the verdict path, ignoring: %m");
+                return log_error_errno(r, "Failed to start writing verdicts to the database %s: %m", m->db_path);
 
         r = load_policy(m, c->default_policy);
         if (r < 0)
@@ -315,21 +320,23 @@ Manager *manager_free(Manager *m) {
                 return NULL;
 
         tracked_free_all(m);
-        if (m->store) {
-                record_flush(m);
-                if (m->started)
-                        maintenance_record_stop(m);
+        m->kick = sd_event_source_disable_unref(m->kick);
+        if (m->writer) {
+                size_t lost = 0;
+
+                m->writer = writer_stop(m->writer, &lost);
+                if (lost > 0)
+                        log_error("Exiting with %zu verdicts and exits not written to the store (the verdicts are in the journal)",
+                                  lost);
         }
-        record_free_pending(m);
+        if (m->store && m->started)
+                maintenance_record_stop(m);
 
         sd_event_source_disable_unref(m->inotify_source);
         sd_event_source_disable_unref(m->sigterm);
         sd_event_source_disable_unref(m->sigint);
         sd_event_source_disable_unref(m->sighup);
-        sd_event_source_disable_unref(m->store_retry);
-        sd_event_source_disable_unref(m->flush);
         sd_event_source_disable_unref(m->prune_timer);
-        sd_event_source_disable_unref(m->checkpoint);
         sd_event_unref(m->event);
 
         tdestroy(m->watches, free_watch);

@@ -67,14 +67,9 @@ typedef struct Tracked {
         bool judged, failed;
 } Tracked;
 
-typedef struct Pending {
-        Event event;
-        struct Pending *next;
-} Pending;
-
 typedef struct Manager {
         sd_event *event;
-        sd_event_source *inotify_source, *sigterm, *sigint, *sighup, *store_retry;
+        sd_event_source *inotify_source, *sigterm, *sigint, *sighup;
         int inotify_fd;
         int proc_fd, root_fd;
         RuntimeRoots roots;
@@ -95,15 +90,9 @@ typedef struct Manager {
         bool dry_run;
         bool started;    /* the first full scan is done */
 
-        /* verdicts the store could not take yet (locked, disk full): written when it recovers */
-        Pending *pending, *pending_tail;
-        size_t n_pending;
-        uint64_t store_retry_delay;
-        bool store_failing;
-        sd_event_source *flush;
-        sd_event_source *checkpoint; /* copies the write-ahead log into the database, later */
-        struct Checkpointer *checkpointer; /* ... on its thread; NULL: on the loop */
-        unsigned checkpoint_next_pages;    /* the log's size at which to ask again */
+        struct Writer *writer;             /* the store's writes, on a thread of their own */
+        sd_event_source *kick;             /* wakes it once the loop is idle */
+        struct Checkpointer *checkpointer; /* copies the write-ahead log into the database */
 
         uint64_t retention_usec;     /* 0: keep every event */
         sd_event_source *prune_timer;
@@ -149,9 +138,8 @@ void tracked_rejudge_all(Manager *m);
 
 /* record.c */
 void record_event(Manager *m, Event *e);   /* takes ownership of *e */
-void record_flush(Manager *m);
-void record_free_pending(Manager *m);
-void record_on_wal_commit(void *userdata, unsigned pages); /* store_set_wal_hook() */
+/* The incarnation exited now: stored after its verdict. */
+void record_exit(Manager *m, Runtime runtime, const char *ns, const char *id, uint64_t pid_start);
 
 /* maintenance.c */
 int maintenance_start(Manager *m);

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capguard/macro.h"
+#include "capguard/store.h"
+#include "capguard/time-util.h"
+#include "checkpointer.h"
+#include "log.h"
+#include "writer.h"
+
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+#define BATCH 256
+#define RETRY_FIRST_USEC (500 * 1000ULL)
+#define RETRY_MAX_USEC (30 * 1000 * 1000ULL)
+/* Behind another writer (a policy load, a prune by capctl): worth a wait here, where it holds
+ * up no verdict. */
+#define BUSY_TIMEOUT_MS 1000
+/* The write-ahead log is copied into the database this long after the first write since the
+ * last copy, and whenever it grows by CHECKPOINT_PAGES (12 MiB in 4 KiB pages; a verdict
+ * committed alone writes about ten). Kept below 16 MiB, the log is not cut back
+ * (journal_size_limit) by the commit that starts it over. */
+#define CHECKPOINT_DELAY_USEC (1000 * 1000ULL)
+#define CHECKPOINT_PAGES 3000
+
+typedef struct Item {
+        struct Item *next;
+        bool exit;
+        Event event;
+} Item;
+
+typedef struct Queue {
+        Item *head, *tail;
+        size_t n;
+} Queue;
+
+struct Writer {
+        Store *store;                /* the thread's own connection */
+        Checkpointer *checkpointer;
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t wake;         /* to the thread: something handed over, a sync, stop */
+        pthread_cond_t done;         /* from the thread: a round of writes ended */
+
+        /* under lock */
+        Queue in;                    /* handed over, not taken by the thread yet */
+        uint64_t pushed, settled;    /* items handed over; items written, or dropped */
+        unsigned rounds;
+        int error;                   /* of the latest round */
+        bool sleeping, retry_now, stop, stopped;
+        size_t lost;
+
+        atomic_bool failing;
+
+        /* the thread's alone */
+        Queue work;
+        unsigned checkpoint_next_pages;
+};
+
+static void item_free(Item *i) {
+        event_done(&i->event);
+        free(i);
+}
+
+static void queue_append(Queue *q, Item *i) {
+        i->next = NULL;
+        if (q->tail)
+                q->tail->next = i;
+        else
+                q->head = i;
+        q->tail = i;
+        q->n++;
+}
+
+static Item *queue_pop(Queue *q) {
+        Item *i = q->head;
+
+        q->head = i->next;
+        if (!q->head)
+                q->tail = NULL;
+        q->n--;
+        return i;
+}
+
+static void queue_move(Queue *to, Queue *from) {
+        if (!from->head)
+                return;
+        if (to->tail)
+                to->tail->next = from->head;
+        else
+                to->head = from->head;
+        to->tail = from->tail;
+        to->n += from->n;
+        *from = (Queue) {};
+}
+
+static void queue_free(Queue *q) {
+        while (q->head)
+                item_free(queue_pop(q));
+}
+
+static void on_wal_commit(void *userdata, unsigned pages) {
+        Writer *w = userdata;
+
+        /* Once per CHECKPOINT_PAGES of growth: asked at every commit, the checkpointer would
+         * sync the disk twice a verdict. A copy that commits made during it leave incomplete
+         * cannot start the log over: the next growth asks again. */
+        if (pages < CHECKPOINT_PAGES)
+                w->checkpoint_next_pages = CHECKPOINT_PAGES;
+        else if (pages >= w->checkpoint_next_pages) {
+                w->checkpoint_next_pages = pages + CHECKPOINT_PAGES;
+                checkpointer_request(w->checkpointer);
+        }
+}
+
+/* Writes the work in order, verdicts in transactions of up to BATCH; what is written is freed.
+ * Returns how many items were, or the error that stopped it, with *ret_written set either way. */
+static int write_work(Writer *w, size_t *ret_written) {
+        size_t written = 0;
+        int r = 0;
+
+        while (w->work.head) {
+                Event *batch[BATCH];
+                size_t n = 0;
+
+                if (w->work.head->exit) {
+                        Event *e = &w->work.head->event;
+
+                        r = store_container_exited(w->store, e->runtime, e->runtime_namespace, e->container_id,
+                                                   e->pid_start, e->boot_id, e->time_usec);
+                        if (r < 0 && r != -ENOENT) /* -ENOENT: never judged, or marked already */
+                                break;
+                        n = 1;
+                } else {
+                        for (Item *i = w->work.head; i && !i->exit && n < BATCH; i = i->next)
+                                batch[n++] = &i->event;
+                        r = store_events_add(w->store, batch, n);
+                        if (r < 0)
+                                break;
+                }
+                for (size_t k = 0; k < n; k++)
+                        item_free(queue_pop(&w->work));
+                written += n;
+                r = 0;
+        }
+        *ret_written = written;
+        return r;
+}
+
+/* Beyond WRITER_PENDING_MAX waiting, the oldest go: they are in the journal, and the
+ * daemon's memory stays bounded. */
+static size_t drop_oldest(Writer *w) {
+        size_t dropped = 0;
+
+        while (w->work.n > WRITER_PENDING_MAX) {
+                Item *old = queue_pop(&w->work);
+
+                log_error("The store has been unavailable for %zu verdicts; dropping the %s of container %s "
+                          "from the store (it is in the journal)",
+                          w->work.n + 1, old->exit ? "exit" : "verdict", strna(old->event.container_id));
+                item_free(old);
+                dropped++;
+        }
+        return dropped;
+}
+
+static void wait_until(Writer *w, uint64_t deadline) {
+        struct timespec ts;
+
+        if (deadline == UINT64_MAX) {
+                (void) pthread_cond_wait(&w->wake, &w->lock);
+                return;
+        }
+        ts = (struct timespec) { .tv_sec = (time_t) (deadline / 1000000), .tv_nsec = (long) (deadline % 1000000) * 1000 };
+        (void) pthread_cond_timedwait(&w->wake, &w->lock, &ts);
+}
+
+static void *run(void *userdata) {
+        Writer *w = userdata;
+        uint64_t retry_delay = RETRY_FIRST_USEC, retry_at = 0, checkpoint_at = UINT64_MAX;
+        bool failing = false;
+
+        (void) pthread_mutex_lock(&w->lock);
+        for (;;) {
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
+                size_t written = 0, dropped;
+                bool last;
+                int r;
+
+                queue_move(&w->work, &w->in);
+                dropped = drop_oldest(w);
+                w->settled += dropped;
+                last = w->stop;
+
+                if (now >= checkpoint_at) {
+                        checkpoint_at = UINT64_MAX;
+                        r = checkpointer_take_error(w->checkpointer);
+                        if (r < 0 && r != -EBUSY)
+                                log_warning_errno(r, "Failed to checkpoint the database, ignoring: %m");
+                        checkpointer_request(w->checkpointer);
+                }
+
+                if (!last && (!w->work.head || (failing && !w->retry_now && now < retry_at))) {
+                        uint64_t deadline = MIN(failing && w->work.head ? retry_at : UINT64_MAX, checkpoint_at);
+
+                        w->sleeping = true;
+                        wait_until(w, deadline);
+                        w->sleeping = false;
+                        continue;
+                }
+                w->retry_now = false;
+
+                (void) pthread_mutex_unlock(&w->lock);
+                r = write_work(w, &written);
+                (void) pthread_mutex_lock(&w->lock);
+
+                w->settled += written;
+                w->rounds++;
+                w->error = r;
+                if (r < 0) {
+                        if (!failing)
+                                log_warning_errno(r, "Failed to store %zu verdicts, keeping them until the store recovers: %m",
+                                                  w->work.n);
+                        failing = true;
+                        retry_at = now_usec(CLOCK_MONOTONIC) + retry_delay;
+                        retry_delay = MIN(retry_delay * 2, RETRY_MAX_USEC);
+                } else {
+                        if (failing)
+                                log_notice("The store is back: the verdicts waiting for it are written");
+                        failing = false;
+                        retry_delay = RETRY_FIRST_USEC;
+                }
+                if (written > 0 && w->checkpointer && checkpoint_at == UINT64_MAX)
+                        checkpoint_at = now_usec(CLOCK_MONOTONIC) + CHECKPOINT_DELAY_USEC;
+                atomic_store(&w->failing, failing);
+                (void) pthread_cond_broadcast(&w->done);
+
+                if (last) {
+                        /* what came in during the last round is tried too, then no more */
+                        if (w->in.head)
+                                continue;
+                        break;
+                }
+        }
+        w->lost = w->work.n;
+        queue_free(&w->work);
+        w->stopped = true;
+        (void) pthread_cond_broadcast(&w->done);
+        (void) pthread_mutex_unlock(&w->lock);
+        return NULL;
+}
+
+int writer_start(const char *db_path, Checkpointer *checkpointer, Writer **ret) {
+        _cleanup_free_ Writer *w = NULL;
+        pthread_condattr_t attr;
+        sigset_t all, saved;
+        int r;
+
+        w = calloc(1, sizeof *w);
+        if (!w)
+                return -ENOMEM;
+        w->checkpointer = checkpointer;
+
+        r = store_open(db_path, STORE_READ_WRITE, &w->store);
+        if (r < 0)
+                return r;
+        store_set_busy_timeout(w->store, BUSY_TIMEOUT_MS);
+        r = checkpointer ? store_set_wal_hook(w->store, on_wal_commit, w) : 0;
+        if (r < 0)
+                goto fail_store;
+
+        (void) pthread_mutex_init(&w->lock, NULL);
+        (void) pthread_condattr_init(&attr);
+        (void) pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        (void) pthread_cond_init(&w->wake, &attr);
+        (void) pthread_condattr_destroy(&attr);
+        (void) pthread_cond_init(&w->done, NULL);
+
+        /* Signals are the event loop's (signalfd): the thread must not take one. */
+        sigfillset(&all);
+        (void) pthread_sigmask(SIG_SETMASK, &all, &saved);
+        r = -pthread_create(&w->thread, NULL, run, w);
+        (void) pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (r < 0)
+                goto fail;
+
+        *ret = TAKE_PTR(w);
+        return 0;
+
+fail:
+        (void) pthread_cond_destroy(&w->wake);
+        (void) pthread_cond_destroy(&w->done);
+        (void) pthread_mutex_destroy(&w->lock);
+fail_store:
+        store_close(w->store);
+        return r;
+}
+
+static int push(Writer *w, Event *e, bool exit) {
+        Item *i;
+        size_t n;
+
+        if (!w || !e)
+                return -EINVAL;
+        i = calloc(1, sizeof *i);
+        if (!i)
+                return -ENOMEM;
+        i->exit = exit;
+        i->event = *e;
+        *e = (Event) {};
+
+        (void) pthread_mutex_lock(&w->lock);
+        queue_append(&w->in, i);
+        w->pushed++;
+        n = w->in.n;
+        (void) pthread_mutex_unlock(&w->lock);
+        return (int) MIN(n, (size_t) INT_MAX);
+}
+
+void writer_kick(Writer *w) {
+        (void) pthread_mutex_lock(&w->lock);
+        /* a thread that is writing takes what waits on its next round */
+        if (w->sleeping && w->in.head)
+                (void) pthread_cond_signal(&w->wake);
+        (void) pthread_mutex_unlock(&w->lock);
+}
+
+int writer_push_event(Writer *w, Event *e) {
+        return push(w, e, false);
+}
+
+int writer_push_exit(Writer *w, Event *e) {
+        return push(w, e, true);
+}
+
+int writer_sync(Writer *w) {
+        uint64_t target;
+        unsigned rounds;
+        int r = 0;
+
+        if (!w)
+                return 0;
+        (void) pthread_mutex_lock(&w->lock);
+        target = w->pushed;
+        rounds = w->rounds;
+        /* a thread waiting to retry a failed store tries now */
+        w->retry_now = true;
+        (void) pthread_cond_signal(&w->wake);
+        while (w->settled < target) {
+                if (w->stopped) {
+                        r = -ESHUTDOWN;
+                        break;
+                }
+                if (w->rounds != rounds && w->error < 0) {
+                        r = w->error;
+                        break;
+                }
+                (void) pthread_cond_wait(&w->done, &w->lock);
+        }
+        (void) pthread_mutex_unlock(&w->lock);
+        return r;
+}
+
+bool writer_failing(Writer *w) {
+        return w && atomic_load(&w->failing);
+}
+
+Writer *writer_stop(Writer *w, size_t *ret_lost) {
+        if (!w)
+                return NULL;
+        (void) pthread_mutex_lock(&w->lock);
+        w->stop = true;
+        (void) pthread_cond_signal(&w->wake);
+        (void) pthread_mutex_unlock(&w->lock);
+        (void) pthread_join(w->thread, NULL);
+
+        if (ret_lost)
+                *ret_lost = w->lost;
+        queue_free(&w->in);
+        (void) pthread_cond_destroy(&w->wake);
+        (void) pthread_cond_destroy(&w->done);
+        (void) pthread_mutex_destroy(&w->lock);
+        store_close(w->store);
+        free(w);
+        return NULL;
+}
