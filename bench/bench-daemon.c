@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -285,6 +286,71 @@ static void sched_ns_of(pid_t pid, uint64_t *ret_cpu, uint64_t *ret_wait) {
         *ret_wait = wait;
 }
 
+/* The same, summed over every thread of the process: the loop and the threads that write
+ * the store and checkpoint it. */
+static void sched_ns_all(pid_t pid, uint64_t *ret_cpu, uint64_t *ret_wait) {
+        char path[64];
+        DIR *d;
+        struct dirent *de;
+        uint64_t cpu = 0, wait = 0;
+
+        snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+        d = opendir(path);
+        if (!d)
+                die("open the daemon's tasks");
+        while ((de = readdir(d))) {
+                unsigned long long c = 0, w = 0;
+                char p[300];
+                FILE *f;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(p, sizeof p, "/proc/%d/task/%s/schedstat", (int) pid, de->d_name);
+                f = fopen(p, "re");
+                if (f && fscanf(f, "%llu %llu", &c, &w) == 2) {
+                        cpu += c;
+                        wait += w;
+                }
+                if (f)
+                        fclose(f);
+        }
+        closedir(d);
+        *ret_cpu = cpu;
+        *ret_wait = wait;
+}
+
+/* Another writer holding the database, as a policy load or a long prune by capctl would:
+ * until it is killed. */
+static pid_t lock_database(const char *db_path) {
+        int ready[2];
+        pid_t pid;
+        char c;
+
+        if (pipe(ready) < 0)
+                die("pipe");
+        pid = fork();
+        if (pid < 0)
+                die("fork");
+        if (pid == 0) {
+                sqlite3 *db;
+
+                close(ready[0]);
+                if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+                        _exit(EXIT_FAILURE);
+                sqlite3_busy_timeout(db, 10000);
+                if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+                        _exit(EXIT_FAILURE);
+                (void) !write(ready[1], "1", 1);
+                for (;;)
+                        pause();
+        }
+        close(ready[1]);
+        if (read(ready[0], &c, 1) != 1)
+                die("lock the database");
+        close(ready[0]);
+        return pid;
+}
+
 static uint64_t ticks_of(pid_t pid) {
         char path[64];
         ProcStat st;
@@ -312,7 +378,9 @@ int main(int argc, char *argv[]) {
         uint64_t docker_default, *written, *lat, last, first;
         pid_t *kids, daemon;
         char db[600], pidfile[600], watch[600], staging[600], bundles[600];
-        uint64_t t0, ticks0, cpu0, cpu1, wait0, wait1;
+        uint64_t t0, ticks0, cpu0, cpu1, wait0, wait1, all0, all1, allw0, allw1;
+        size_t n_locked;
+        pid_t locker;
         long rss_paced;
 
         if (argc < 4) {
@@ -345,10 +413,11 @@ int main(int argc, char *argv[]) {
         if (cap_profile_mask("docker-default", &docker_default) < 0)
                 die("profile");
 
-        kids = calloc(2 * n, sizeof *kids);
+        n_locked = n / 5;
+        kids = calloc(2 * n + n_locked, sizeof *kids);
         written = calloc(2 * n, sizeof *written);
         lat = calloc(2 * n, sizeof *lat);
-        for (size_t i = 0; i < 2 * n; i++)
+        for (size_t i = 0; i < 2 * n + n_locked; i++)
                 kids[i] = spawn_container(docker_default);
 
         daemon = fork();
@@ -397,6 +466,7 @@ int main(int argc, char *argv[]) {
                 (void) write_state(staging, id, kids[n + i], start_of(kids[n + i]));
         }
         sched_ns_of(daemon, &cpu0, &wait0);
+        sched_ns_all(daemon, &all0, &allw0);
         for (size_t i = 0; i < n; i++) {
                 char id[32];
 
@@ -409,13 +479,33 @@ int main(int argc, char *argv[]) {
         report("state.json -> verdict, all at once", lat, n);
         printf("%-34s %.0f verdicts/s\n", "throughput, all at once", n / ((last - first) / 1e6));
         sched_ns_of(daemon, &cpu1, &wait1);
-        printf("%-34s %.0f us per verdict (%.0f verdicts per CPU-second)\n", "daemon CPU, all at once",
+        sched_ns_all(daemon, &all1, &allw1);
+        printf("%-34s %.0f us per verdict (%.0f verdicts per CPU-second)\n", "event loop CPU, all at once",
                (cpu1 - cpu0) / 1e3 / n, n / ((cpu1 - cpu0) / 1e9));
-        printf("%-34s %.0f%% on a CPU, %.0f%% waiting for one\n", "daemon during the burst",
+        printf("%-34s %.0f us per verdict, every thread\n", "daemon CPU, all at once", (all1 - all0) / 1e3 / n);
+        printf("%-34s %.0f%% on a CPU, %.0f%% waiting for one\n", "event loop during the burst",
                100.0 * (cpu1 - cpu0) / 1e3 / (last - first), 100.0 * (wait1 - wait0) / 1e3 / (last - first));
 
         printf("%-34s %ld KiB with %zu live containers, %ld KiB with %zu\n", "RSS", rss_paced, n,
                field_of(daemon, "VmRSS:"), 2 * n);
+
+        /* paced, 100 a second, while another writer holds the database: the store waits, the
+         * verdicts must not */
+        locker = lock_database(db);
+        t0 = now_usec();
+        for (size_t i = 0; i < n_locked; i++) {
+                char id[32];
+                uint64_t due = t0 + i * 10000, now;
+
+                while ((now = now_usec()) < due)
+                        usleep((useconds_t) (due - now > 200 ? due - now - 100 : 0));
+                snprintf(id, sizeof id, "locked%zu", i);
+                written[i] = write_state(dir, id, kids[2 * n + i], start_of(kids[2 * n + i]));
+        }
+        kill(locker, SIGKILL);
+        waitpid(locker, NULL, 0);
+        collect(db, "locked", n_locked, written, lat, &last);
+        report("state.json -> verdict, 100/s paced, database locked", lat, n_locked);
 
         sleep(2); /* let the last writes and checkpoints settle */
         ticks0 = ticks_of(daemon);
@@ -424,7 +514,7 @@ int main(int argc, char *argv[]) {
 
         kill(daemon, SIGTERM);
         waitpid(daemon, NULL, 0);
-        for (size_t i = 0; i < 2 * n; i++)
+        for (size_t i = 0; i < 2 * n + n_locked; i++)
                 kill(kids[i], SIGKILL);
         while (wait(NULL) > 0)
                 ;
