@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capguard/macro.h"
 #include "capguard/store.h"
@@ -45,19 +48,22 @@ struct Writer {
         Store *store;                /* the thread's own connection */
         Checkpointer *checkpointer;
         pthread_t thread;
-        pthread_mutex_t lock;
-        pthread_cond_t wake;         /* to the thread: something handed over, a sync, stop */
-        pthread_cond_t done;         /* from the thread: a round of writes ended */
+        int efd;                     /* wakes the thread: kicks, syncs, stop */
 
-        /* under lock */
-        Queue in;                    /* handed over, not taken by the thread yet */
-        uint64_t pushed, settled;    /* items handed over; items written, or dropped */
+        /* Handed over, newest first. The loop never takes a lock to hand over or kick: a lock
+         * the thread held when it was preempted held the loop up to 1.6 ms (bench). */
+        _Atomic(Item *) incoming;
+        atomic_size_t n_incoming;
+        atomic_bool sleeping, kicked, retry_now, stop, failing;
+
+        /* what writer_sync() waits on, never taken by the loop otherwise */
+        pthread_mutex_t lock;
+        pthread_cond_t done;
+        uint64_t pushed, settled;    /* items handed over (the loop's), written or dropped */
         unsigned rounds;
         int error;                   /* of the latest round */
-        bool sleeping, retry_now, stop, stopped;
+        bool stopped;
         size_t lost;
-
-        atomic_bool failing;
 
         /* the thread's alone */
         Queue work;
@@ -99,6 +105,28 @@ static void queue_move(Queue *to, Queue *from) {
         to->tail = from->tail;
         to->n += from->n;
         *from = (Queue) {};
+}
+
+/* What was handed over since the last call, oldest first, behind the work. */
+static void take_incoming(Writer *w) {
+        Item *i = atomic_exchange(&w->incoming, NULL), *reversed = NULL;
+        Queue q = {};
+
+        while (i) {
+                Item *next = i->next;
+
+                i->next = reversed;
+                reversed = i;
+                i = next;
+        }
+        for (i = reversed; i;) {
+                Item *next = i->next;
+
+                queue_append(&q, i);
+                i = next;
+        }
+        atomic_fetch_sub(&w->n_incoming, q.n);
+        queue_move(&w->work, &q);
 }
 
 static void queue_free(Queue *q) {
@@ -171,33 +199,46 @@ static size_t drop_oldest(Writer *w) {
         return dropped;
 }
 
+/* Sleeps until kicked or deadline (CLOCK_MONOTONIC, UINT64_MAX: none). */
 static void wait_until(Writer *w, uint64_t deadline) {
-        struct timespec ts;
+        struct pollfd pfd = { .fd = w->efd, .events = POLLIN };
+        uint64_t now = now_usec(CLOCK_MONOTONIC), n;
+        int timeout = -1;
 
-        if (deadline == UINT64_MAX) {
-                (void) pthread_cond_wait(&w->wake, &w->lock);
-                return;
-        }
-        ts = (struct timespec) { .tv_sec = (time_t) (deadline / 1000000), .tv_nsec = (long) (deadline % 1000000) * 1000 };
-        (void) pthread_cond_timedwait(&w->wake, &w->lock, &ts);
+        if (deadline != UINT64_MAX)
+                timeout = deadline <= now ? 0 : (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT_MAX);
+        atomic_store(&w->sleeping, true);
+        /* kicked between the last look and now: the kick may have found it awake */
+        if (!atomic_load(&w->kicked) && !atomic_load(&w->stop) && !atomic_load(&w->retry_now))
+                (void) poll(&pfd, 1, timeout);
+        atomic_store(&w->sleeping, false);
+        (void) !read(w->efd, &n, sizeof n); /* non-blocking: resets the counter, if it was set */
+}
+
+static void wake(Writer *w) {
+        uint64_t one = 1;
+
+        (void) !write(w->efd, &one, sizeof one);
 }
 
 static void *run(void *userdata) {
         Writer *w = userdata;
         uint64_t retry_delay = RETRY_FIRST_USEC, retry_at = 0, checkpoint_at = UINT64_MAX;
-        bool failing = false;
+        bool failing = false, go = false, retry = false;
 
-        (void) pthread_mutex_lock(&w->lock);
         for (;;) {
                 uint64_t now = now_usec(CLOCK_MONOTONIC);
                 size_t written = 0, dropped;
-                bool last;
+                bool last = atomic_load(&w->stop);
                 int r;
 
-                queue_move(&w->work, &w->in);
+                /* the kick before what it was for: pushed before it, taken after it */
+                if (atomic_exchange(&w->kicked, false))
+                        go = true;
+                if (atomic_exchange(&w->retry_now, false))
+                        retry = true;
+                take_incoming(w);
                 dropped = drop_oldest(w);
-                w->settled += dropped;
-                last = w->stop;
 
                 if (now >= checkpoint_at) {
                         checkpoint_at = UINT64_MAX;
@@ -207,23 +248,23 @@ static void *run(void *userdata) {
                         checkpointer_request(w->checkpointer);
                 }
 
-                if (!last && (!w->work.head || (failing && !w->retry_now && now < retry_at))) {
-                        uint64_t deadline = MIN(failing && w->work.head ? retry_at : UINT64_MAX, checkpoint_at);
-
-                        w->sleeping = true;
-                        wait_until(w, deadline);
-                        w->sleeping = false;
+                /* A round when kicked, not whenever something waits: the loop kicks once it is
+                 * idle or a batch waits, and a thread that went on with whatever had come in
+                 * during its last round committed a burst a verdict or two at a time. */
+                if (!w->work.head)
+                        go = retry = false;
+                if (!last && (!w->work.head || (failing ? !retry && now < retry_at : !go))) {
+                        if (dropped > 0) {
+                                (void) pthread_mutex_lock(&w->lock);
+                                w->settled += dropped;
+                                (void) pthread_mutex_unlock(&w->lock);
+                        }
+                        wait_until(w, MIN(failing && w->work.head ? retry_at : UINT64_MAX, checkpoint_at));
                         continue;
                 }
-                w->retry_now = false;
+                go = retry = false;
 
-                (void) pthread_mutex_unlock(&w->lock);
                 r = write_work(w, &written);
-                (void) pthread_mutex_lock(&w->lock);
-
-                w->settled += written;
-                w->rounds++;
-                w->error = r;
                 if (r < 0) {
                         if (!failing)
                                 log_warning_errno(r, "Failed to store %zu verdicts, keeping them until the store recovers: %m",
@@ -240,15 +281,20 @@ static void *run(void *userdata) {
                 if (written > 0 && w->checkpointer && checkpoint_at == UINT64_MAX)
                         checkpoint_at = now_usec(CLOCK_MONOTONIC) + CHECKPOINT_DELAY_USEC;
                 atomic_store(&w->failing, failing);
-                (void) pthread_cond_broadcast(&w->done);
 
-                if (last) {
-                        /* what came in during the last round is tried too, then no more */
-                        if (w->in.head)
-                                continue;
+                (void) pthread_mutex_lock(&w->lock);
+                w->settled += written + dropped;
+                w->rounds++;
+                w->error = r;
+                (void) pthread_cond_broadcast(&w->done);
+                (void) pthread_mutex_unlock(&w->lock);
+
+                /* stopping: what came in during the last round is tried too, then no more */
+                if (last && !atomic_load(&w->incoming))
                         break;
-                }
         }
+
+        (void) pthread_mutex_lock(&w->lock);
         w->lost = w->work.n;
         queue_free(&w->work);
         w->stopped = true;
@@ -259,7 +305,6 @@ static void *run(void *userdata) {
 
 int writer_start(const char *db_path, Checkpointer *checkpointer, Writer **ret) {
         _cleanup_free_ Writer *w = NULL;
-        pthread_condattr_t attr;
         sigset_t all, saved;
         int r;
 
@@ -267,6 +312,7 @@ int writer_start(const char *db_path, Checkpointer *checkpointer, Writer **ret) 
         if (!w)
                 return -ENOMEM;
         w->checkpointer = checkpointer;
+        w->efd = -EBADF;
 
         r = store_open(db_path, STORE_READ_WRITE, &w->store);
         if (r < 0)
@@ -274,13 +320,13 @@ int writer_start(const char *db_path, Checkpointer *checkpointer, Writer **ret) 
         store_set_busy_timeout(w->store, BUSY_TIMEOUT_MS);
         r = checkpointer ? store_set_wal_hook(w->store, on_wal_commit, w) : 0;
         if (r < 0)
-                goto fail_store;
-
+                goto fail;
+        w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (w->efd < 0) {
+                r = negative_errno();
+                goto fail;
+        }
         (void) pthread_mutex_init(&w->lock, NULL);
-        (void) pthread_condattr_init(&attr);
-        (void) pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        (void) pthread_cond_init(&w->wake, &attr);
-        (void) pthread_condattr_destroy(&attr);
         (void) pthread_cond_init(&w->done, NULL);
 
         /* Signals are the event loop's (signalfd): the thread must not take one. */
@@ -288,17 +334,17 @@ int writer_start(const char *db_path, Checkpointer *checkpointer, Writer **ret) 
         (void) pthread_sigmask(SIG_SETMASK, &all, &saved);
         r = -pthread_create(&w->thread, NULL, run, w);
         (void) pthread_sigmask(SIG_SETMASK, &saved, NULL);
-        if (r < 0)
+        if (r < 0) {
+                (void) pthread_cond_destroy(&w->done);
+                (void) pthread_mutex_destroy(&w->lock);
                 goto fail;
+        }
 
         *ret = TAKE_PTR(w);
         return 0;
 
 fail:
-        (void) pthread_cond_destroy(&w->wake);
-        (void) pthread_cond_destroy(&w->done);
-        (void) pthread_mutex_destroy(&w->lock);
-fail_store:
+        closep(&w->efd);
         store_close(w->store);
         return r;
 }
@@ -316,20 +362,12 @@ static int push(Writer *w, Event *e, bool exit) {
         i->event = *e;
         *e = (Event) {};
 
-        (void) pthread_mutex_lock(&w->lock);
-        queue_append(&w->in, i);
-        w->pushed++;
-        n = w->in.n;
-        (void) pthread_mutex_unlock(&w->lock);
+        w->pushed++; /* the loop's: only writer_sync(), on the loop, reads it */
+        i->next = atomic_load(&w->incoming);
+        while (!atomic_compare_exchange_weak(&w->incoming, &i->next, i))
+                ;
+        n = atomic_fetch_add(&w->n_incoming, 1) + 1;
         return (int) MIN(n, (size_t) INT_MAX);
-}
-
-void writer_kick(Writer *w) {
-        (void) pthread_mutex_lock(&w->lock);
-        /* a thread that is writing takes what waits on its next round */
-        if (w->sleeping && w->in.head)
-                (void) pthread_cond_signal(&w->wake);
-        (void) pthread_mutex_unlock(&w->lock);
 }
 
 int writer_push_event(Writer *w, Event *e) {
@@ -340,6 +378,13 @@ int writer_push_exit(Writer *w, Event *e) {
         return push(w, e, true);
 }
 
+void writer_kick(Writer *w) {
+        atomic_store(&w->kicked, true);
+        /* a thread that is writing sees the kick when its round ends */
+        if (atomic_load(&w->sleeping))
+                wake(w);
+}
+
 int writer_sync(Writer *w) {
         uint64_t target;
         unsigned rounds;
@@ -347,12 +392,17 @@ int writer_sync(Writer *w) {
 
         if (!w)
                 return 0;
-        (void) pthread_mutex_lock(&w->lock);
         target = w->pushed;
+        (void) pthread_mutex_lock(&w->lock);
         rounds = w->rounds;
-        /* a thread waiting to retry a failed store tries now */
-        w->retry_now = true;
-        (void) pthread_cond_signal(&w->wake);
+        (void) pthread_mutex_unlock(&w->lock);
+
+        /* what waits is written now, and a thread waiting to retry a failed store tries now */
+        atomic_store(&w->retry_now, true);
+        atomic_store(&w->kicked, true);
+        wake(w);
+
+        (void) pthread_mutex_lock(&w->lock);
         while (w->settled < target) {
                 if (w->stopped) {
                         r = -ESHUTDOWN;
@@ -373,20 +423,22 @@ bool writer_failing(Writer *w) {
 }
 
 Writer *writer_stop(Writer *w, size_t *ret_lost) {
+        Queue rest = {};
+
         if (!w)
                 return NULL;
-        (void) pthread_mutex_lock(&w->lock);
-        w->stop = true;
-        (void) pthread_cond_signal(&w->wake);
-        (void) pthread_mutex_unlock(&w->lock);
+        atomic_store(&w->stop, true);
+        wake(w);
         (void) pthread_join(w->thread, NULL);
 
         if (ret_lost)
                 *ret_lost = w->lost;
-        queue_free(&w->in);
-        (void) pthread_cond_destroy(&w->wake);
+        /* nothing is handed over once stop is asked for; whatever was, the thread took */
+        queue_move(&rest, &w->work);
+        queue_free(&rest);
         (void) pthread_cond_destroy(&w->done);
         (void) pthread_mutex_destroy(&w->lock);
+        closep(&w->efd);
         store_close(w->store);
         free(w);
         return NULL;

@@ -101,8 +101,15 @@ START_TEST(test_writes_in_order) {
         size_t lost = 99;
 
         ck_assert_int_eq(writer_start(path, NULL, &w), 0);
+        /* not kicked, the thread takes nothing: each hand-over says how many wait, which is
+         * how the loop knows to kick for a batch */
+        for (unsigned i = 0; i < 3; i++) {
+                Event e = verdict(i);
+
+                ck_assert_int_eq(writer_push_event(w, &e), (int) i + 1);
+        }
         /* more than a transaction's worth, and an exit in their midst, after its verdict */
-        for (unsigned i = 0; i < 300; i++) {
+        for (unsigned i = 3; i < 300; i++) {
                 push_verdict(w, i);
                 if (i == 5)
                         push_exit(w, 5, 5555);
@@ -124,6 +131,26 @@ START_TEST(test_writes_in_order) {
         ck_assert_int_eq(query_int("SELECT exited FROM containers WHERE container_id = 'c6'"), -2);
         ck_assert_int_eq(query_int("SELECT count(*) FROM containers WHERE container_id = 'c2000'"), 0);
 
+        ck_assert_ptr_null(writer_stop(w, &lost));
+        ck_assert_uint_eq(lost, 0);
+}
+END_TEST
+
+START_TEST(test_hand_over_while_writing) {
+        Writer *w;
+        size_t lost = 99;
+
+        /* handed over while the thread takes and writes: none lost, none out of order */
+        ck_assert_int_eq(writer_start(path, NULL, &w), 0);
+        for (unsigned i = 0; i < 5000; i++) {
+                push_verdict(w, i);
+                if (i % 7 == 0)
+                        writer_kick(w);
+        }
+        writer_kick(w);
+        ck_assert_int_eq(writer_sync(w), 0);
+        ck_assert_int_eq(query_int("SELECT count(*) FROM events"), 5000);
+        ck_assert_int_eq(query_int("SELECT count(*) FROM events a JOIN events b ON b.id = a.id + 1 WHERE b.time <> a.time + 1"), 0);
         ck_assert_ptr_null(writer_stop(w, &lost));
         ck_assert_uint_eq(lost, 0);
 }
@@ -211,6 +238,7 @@ int main(void) {
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_writes_in_order);
+        tcase_add_test(tc, test_hand_over_while_writing);
         tcase_add_test(tc, test_store_locked);
         tcase_add_test(tc, test_checkpoints);
         suite_add_tcase(s, tc);
