@@ -164,6 +164,22 @@ static uint64_t move_in(const char *staging, const char *id) {
         return t;
 }
 
+/* n containers named prefix0, prefix1, ..., one every interval us, each naming its kid;
+ * written[i] is when the i-th state file was renamed into place. */
+static void write_paced(const char *prefix, size_t n, uint64_t interval, const pid_t *kids, uint64_t *written) {
+        uint64_t t0 = now_usec();
+
+        for (size_t i = 0; i < n; i++) {
+                char id[32];
+                uint64_t due = t0 + i * interval, now;
+
+                while ((now = now_usec()) < due)
+                        usleep((useconds_t) (due - now > 200 ? due - now - 100 : 0));
+                snprintf(id, sizeof id, "%s%zu", prefix, i);
+                written[i] = write_state(dir, id, kids[i], start_of(kids[i]));
+        }
+}
+
 static int cmp_u64(const void *a, const void *b) {
         uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
 
@@ -378,7 +394,7 @@ int main(int argc, char *argv[]) {
         uint64_t docker_default, *written, *lat, last, first;
         pid_t *kids, daemon;
         char db[600], pidfile[600], watch[600], staging[600], bundles[600];
-        uint64_t t0, ticks0, cpu0, cpu1, wait0, wait1, all0, all1, allw0, allw1;
+        uint64_t ticks0, cpu0, cpu1, wait0, wait1, all0, all1, allw0, allw1;
         size_t n_locked;
         pid_t locker;
         long rss_paced;
@@ -439,16 +455,7 @@ int main(int argc, char *argv[]) {
         printf("capguardd, %zu containers per run, runc-style state under --watch, dry run\n", n);
 
         /* paced: one every 1000000/1000 us */
-        t0 = now_usec();
-        for (size_t i = 0; i < n; i++) {
-                char id[32];
-                uint64_t due = t0 + i * 1000, now;
-
-                while ((now = now_usec()) < due)
-                        usleep((useconds_t) (due - now > 200 ? due - now - 100 : 0));
-                snprintf(id, sizeof id, "paced%zu", i);
-                written[i] = write_state(dir, id, kids[i], start_of(kids[i]));
-        }
+        write_paced("paced", n, 1000, kids, written);
         collect(db, "paced", n, written, lat, &last);
         check_complete(db, "paced", n);
         report("state.json -> verdict, 1000/s paced", lat, n);
@@ -493,16 +500,7 @@ int main(int argc, char *argv[]) {
         /* paced, 100 a second, while another writer holds the database: the store waits, the
          * verdicts must not */
         locker = lock_database(db);
-        t0 = now_usec();
-        for (size_t i = 0; i < n_locked; i++) {
-                char id[32];
-                uint64_t due = t0 + i * 10000, now;
-
-                while ((now = now_usec()) < due)
-                        usleep((useconds_t) (due - now > 200 ? due - now - 100 : 0));
-                snprintf(id, sizeof id, "locked%zu", i);
-                written[i] = write_state(dir, id, kids[2 * n + i], start_of(kids[2 * n + i]));
-        }
+        write_paced("locked", n_locked, 10000, kids + 2 * n, written);
         kill(locker, SIGKILL);
         waitpid(locker, NULL, 0);
         collect(db, "locked", n_locked, written, lat, &last);

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "capguard/macro.h"
 #include "capguard/store.h"
 #include "checkpointer.h"
+#include "thread.h"
 
 struct Checkpointer {
         Store *store;      /* the thread's own connection: SQLite connections are not shared */
@@ -48,7 +48,6 @@ static void *run(void *userdata) {
 
 int checkpointer_start(const char *db_path, Checkpointer **ret) {
         _cleanup_free_ Checkpointer *c = NULL;
-        sigset_t all, saved;
         int r;
 
         c = calloc(1, sizeof *c);
@@ -65,11 +64,7 @@ int checkpointer_start(const char *db_path, Checkpointer **ret) {
                 goto fail;
         }
 
-        /* Signals are the event loop's (signalfd): the thread must not take one. */
-        sigfillset(&all);
-        (void) pthread_sigmask(SIG_SETMASK, &all, &saved);
-        r = -pthread_create(&c->thread, NULL, run, c);
-        (void) pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        r = thread_start(&c->thread, run, c);
         if (r < 0)
                 goto fail;
 

@@ -3,7 +3,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "capguard/store.h"
 #include "capguard/time-util.h"
 #include "checkpointer.h"
+#include "thread.h"
 #include "log.h"
 #include "writer.h"
 
@@ -305,7 +305,6 @@ static void *run(void *userdata) {
 
 int writer_start(const char *db_path, Checkpointer *checkpointer, Writer **ret) {
         _cleanup_free_ Writer *w = NULL;
-        sigset_t all, saved;
         int r;
 
         w = calloc(1, sizeof *w);
@@ -329,11 +328,7 @@ int writer_start(const char *db_path, Checkpointer *checkpointer, Writer **ret) 
         (void) pthread_mutex_init(&w->lock, NULL);
         (void) pthread_cond_init(&w->done, NULL);
 
-        /* Signals are the event loop's (signalfd): the thread must not take one. */
-        sigfillset(&all);
-        (void) pthread_sigmask(SIG_SETMASK, &all, &saved);
-        r = -pthread_create(&w->thread, NULL, run, w);
-        (void) pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        r = thread_start(&w->thread, run, w);
         if (r < 0) {
                 (void) pthread_cond_destroy(&w->done);
                 (void) pthread_mutex_destroy(&w->lock);
