@@ -14,8 +14,8 @@
 #include "capguard/store.h"
 #include "capguard/time-util.h"
 #include "checkpointer.h"
-#include "thread.h"
 #include "log.h"
+#include "thread.h"
 #include "writer.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
