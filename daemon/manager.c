@@ -16,9 +16,9 @@
 #include "capguard/fileio.h"
 #include "capguard/proc-status.h"
 #include "checkpointer.h"
-#include "writer.h"
 #include "log.h"
 #include "manager.h"
+#include "writer.h"
 
 int manager_on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 

@@ -75,16 +75,6 @@ static void item_free(Item *i) {
         free(i);
 }
 
-static void queue_append(Queue *q, Item *i) {
-        i->next = NULL;
-        if (q->tail)
-                q->tail->next = i;
-        else
-                q->head = i;
-        q->tail = i;
-        q->n++;
-}
-
 static Item *queue_pop(Queue *q) {
         Item *i = q->head;
 
@@ -107,22 +97,18 @@ static void queue_move(Queue *to, Queue *from) {
         *from = (Queue) {};
 }
 
-/* What was handed over since the last call, oldest first, behind the work. */
+/* What was handed over since the last call, behind the work: the stack reversed is a queue,
+ * oldest first, whose tail is the stack's top. */
 static void take_incoming(Writer *w) {
-        Item *i = atomic_exchange(&w->incoming, NULL), *reversed = NULL;
-        Queue q = {};
+        Item *i = atomic_exchange(&w->incoming, NULL);
+        Queue q = { .tail = i };
 
         while (i) {
                 Item *next = i->next;
 
-                i->next = reversed;
-                reversed = i;
-                i = next;
-        }
-        for (i = reversed; i;) {
-                Item *next = i->next;
-
-                queue_append(&q, i);
+                i->next = q.head;
+                q.head = i;
+                q.n++;
                 i = next;
         }
         atomic_fetch_sub(&w->n_incoming, q.n);
@@ -149,7 +135,7 @@ static void on_wal_commit(void *userdata, unsigned pages) {
 }
 
 /* Writes the work in order, verdicts in transactions of up to BATCH; what is written is freed.
- * Returns how many items were, or the error that stopped it, with *ret_written set either way. */
+ * 0, or the error that stopped it; *ret_written says how many items were written either way. */
 static int write_work(Writer *w, size_t *ret_written) {
         size_t written = 0;
         int r = 0;
@@ -239,6 +225,11 @@ static void *run(void *userdata) {
                         retry = true;
                 take_incoming(w);
                 dropped = drop_oldest(w);
+                if (dropped > 0) {
+                        (void) pthread_mutex_lock(&w->lock);
+                        w->settled += dropped;
+                        (void) pthread_mutex_unlock(&w->lock);
+                }
 
                 if (now >= checkpoint_at) {
                         checkpoint_at = UINT64_MAX;
@@ -254,11 +245,6 @@ static void *run(void *userdata) {
                 if (!w->work.head)
                         go = retry = false;
                 if (!last && (!w->work.head || (failing ? !retry && now < retry_at : !go))) {
-                        if (dropped > 0) {
-                                (void) pthread_mutex_lock(&w->lock);
-                                w->settled += dropped;
-                                (void) pthread_mutex_unlock(&w->lock);
-                        }
                         wait_until(w, MIN(failing && w->work.head ? retry_at : UINT64_MAX, checkpoint_at));
                         continue;
                 }
@@ -283,7 +269,7 @@ static void *run(void *userdata) {
                 atomic_store(&w->failing, failing);
 
                 (void) pthread_mutex_lock(&w->lock);
-                w->settled += written + dropped;
+                w->settled += written;
                 w->rounds++;
                 w->error = r;
                 (void) pthread_cond_broadcast(&w->done);
@@ -394,8 +380,7 @@ int writer_sync(Writer *w) {
 
         /* what waits is written now, and a thread waiting to retry a failed store tries now */
         atomic_store(&w->retry_now, true);
-        atomic_store(&w->kicked, true);
-        wake(w);
+        writer_kick(w);
 
         (void) pthread_mutex_lock(&w->lock);
         while (w->settled < target) {
@@ -418,19 +403,15 @@ bool writer_failing(Writer *w) {
 }
 
 Writer *writer_stop(Writer *w, size_t *ret_lost) {
-        Queue rest = {};
-
         if (!w)
                 return NULL;
         atomic_store(&w->stop, true);
         wake(w);
         (void) pthread_join(w->thread, NULL);
 
+        /* the thread took whatever was handed over, and freed what it could not write */
         if (ret_lost)
                 *ret_lost = w->lost;
-        /* nothing is handed over once stop is asked for; whatever was, the thread took */
-        queue_move(&rest, &w->work);
-        queue_free(&rest);
         (void) pthread_cond_destroy(&w->done);
         (void) pthread_mutex_destroy(&w->lock);
         closep(&w->efd);
