@@ -23,9 +23,14 @@ static bool is_space(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+static const char *skip_ws(const char *p, const char *end) {
+        while (p < end && is_space(*p))
+                p++;
+        return p;
+}
+
 static void skip_space(Pruner *s) {
-        while (s->p < s->end && is_space(*s->p))
-                s->p++;
+        s->p = skip_ws(s->p, s->end);
 }
 
 static bool is_hex(char c) {
@@ -227,12 +232,6 @@ static const char *plain_string(const char *p, const char *end, size_t *ret_len)
                 return NULL;
         *ret_len = (size_t) (q - p - 1);
         return q + 1;
-}
-
-static const char *skip_ws(const char *p, const char *end) {
-        while (p < end && is_space(*p))
-                p++;
-        return p;
 }
 
 /* What most kept members are, the capability sets, runc's labels and the annotations:
