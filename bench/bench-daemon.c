@@ -6,12 +6,14 @@
  * its CPU ticks over an idle minute.
  *
  * Usage: bench-daemon CAPGUARDD POLICY FIXTURES-DIR [N] [IDLE-SECONDS] */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -288,51 +289,54 @@ static long field_of(pid_t pid, const char *key) {
  * accounting: precise where ticks are 10 ms, and what a verdict costs whatever else the
  * machine runs. What is left of the wall time, the daemon slept: journald's queue full, or
  * nothing to do. */
-static void sched_ns_of(pid_t pid, uint64_t *ret_cpu, uint64_t *ret_wait) {
-        char path[64];
+static bool schedstat_read(const char *path, uint64_t *ret_cpu, uint64_t *ret_wait) {
         unsigned long long cpu = 0, wait = 0;
         FILE *f;
+        bool ok;
 
-        snprintf(path, sizeof path, "/proc/%d/schedstat", (int) pid);
         f = fopen(path, "re");
-        if (!f || fscanf(f, "%llu %llu", &cpu, &wait) != 2)
-                die("read daemon schedstat");
+        if (!f)
+                return false;
+        ok = fscanf(f, "%llu %llu", &cpu, &wait) == 2;
         fclose(f);
         *ret_cpu = cpu;
         *ret_wait = wait;
+        return ok;
 }
 
-/* The same, summed over every thread of the process: the loop and the threads that write
+/* /proc/PID/schedstat is the main thread's: the event loop's. */
+static void sched_ns_of(pid_t pid, uint64_t *ret_cpu, uint64_t *ret_wait) {
+        char path[64];
+
+        snprintf(path, sizeof path, "/proc/%d/schedstat", (int) pid);
+        if (!schedstat_read(path, ret_cpu, ret_wait))
+                die("read daemon schedstat");
+}
+
+/* Time on a CPU summed over every thread of the process: the loop and the threads that write
  * the store and checkpoint it. */
-static void sched_ns_all(pid_t pid, uint64_t *ret_cpu, uint64_t *ret_wait) {
+static uint64_t sched_ns_all(pid_t pid) {
         char path[64];
         DIR *d;
         struct dirent *de;
-        uint64_t cpu = 0, wait = 0;
+        uint64_t sum = 0;
 
         snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
         d = opendir(path);
         if (!d)
                 die("open the daemon's tasks");
         while ((de = readdir(d))) {
-                unsigned long long c = 0, w = 0;
+                uint64_t cpu, wait;
                 char p[300];
-                FILE *f;
 
                 if (de->d_name[0] == '.')
                         continue;
                 snprintf(p, sizeof p, "/proc/%d/task/%s/schedstat", (int) pid, de->d_name);
-                f = fopen(p, "re");
-                if (f && fscanf(f, "%llu %llu", &c, &w) == 2) {
-                        cpu += c;
-                        wait += w;
-                }
-                if (f)
-                        fclose(f);
+                if (schedstat_read(p, &cpu, &wait)) /* a thread may have ended since */
+                        sum += cpu;
         }
         closedir(d);
-        *ret_cpu = cpu;
-        *ret_wait = wait;
+        return sum;
 }
 
 /* Another writer holding the database, as a policy load or a long prune by capctl would:
@@ -394,7 +398,7 @@ int main(int argc, char *argv[]) {
         uint64_t docker_default, *written, *lat, last, first;
         pid_t *kids, daemon;
         char db[600], pidfile[600], watch[600], staging[600], bundles[600];
-        uint64_t ticks0, cpu0, cpu1, wait0, wait1, all0, all1, allw0, allw1;
+        uint64_t ticks0, cpu0, cpu1, wait0, wait1, all0, all1;
         size_t n_locked;
         pid_t locker;
         long rss_paced;
@@ -473,7 +477,7 @@ int main(int argc, char *argv[]) {
                 (void) write_state(staging, id, kids[n + i], start_of(kids[n + i]));
         }
         sched_ns_of(daemon, &cpu0, &wait0);
-        sched_ns_all(daemon, &all0, &allw0);
+        all0 = sched_ns_all(daemon);
         for (size_t i = 0; i < n; i++) {
                 char id[32];
 
@@ -487,7 +491,7 @@ int main(int argc, char *argv[]) {
         printf("%-34s %.0f verdicts/s (the renames took %.1f ms)\n", "throughput, all at once",
                n / ((last - first) / 1e6), (written[n - 1] - first) / 1e3);
         sched_ns_of(daemon, &cpu1, &wait1);
-        sched_ns_all(daemon, &all1, &allw1);
+        all1 = sched_ns_all(daemon);
         printf("%-34s %.0f us per verdict (%.0f verdicts per CPU-second)\n", "event loop CPU, all at once",
                (cpu1 - cpu0) / 1e3 / n, n / ((cpu1 - cpu0) / 1e9));
         printf("%-34s %.0f us per verdict, every thread\n", "daemon CPU, all at once", (all1 - all0) / 1e3 / n);
