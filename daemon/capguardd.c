@@ -7,6 +7,7 @@
 
 #include "capguard/daemon-pid.h"
 #include "capguard/time-parse.h"
+#include "fd-table.h"
 #include "log.h"
 #include "manager.h"
 
@@ -127,6 +128,11 @@ int main(int argc, char *argv[]) {
                 .retention_usec = arg_retention_usec,
                 .watch = arg_watch,
         };
+
+        /* before manager_new() starts the store's threads */
+        r = fd_table_reserve(FD_TABLE_RESERVE);
+        if (r < 0)
+                log_warning_errno(r, "Failed to grow the descriptor table, ignoring: %m");
 
         r = manager_new(&c, &m);
         if (r >= 0)
