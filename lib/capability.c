@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,39 +116,50 @@ static int parse_decimal_cap(const char *s, unsigned *ret) {
 }
 
 typedef struct CapName {
-        char name[CAP_NAME_MAX]; /* as libcap names it: "cap_net_raw" */
+        char name[CAP_NAME_MAX]; /* as libcap names it: "cap_net_raw"; "" for a free slot */
         unsigned value;
 } CapName;
 
-static int cap_name_compare(const void *a, const void *b) {
-        return strcmp(((const CapName *) a)->name, ((const CapName *) b)->name);
+/* Open addressing, at most half full: every verdict looks up some 60 names from the OCI
+ * config, and cap_from_name() costs a locale and a scan of its table for each. */
+#define CAP_NAME_SLOTS 256
+_Static_assert(CAP_NAME_SLOTS >= 2 * CAP_MASK_BITS, "a table at most half full");
+
+/* FNV-1a */
+static unsigned cap_name_hash(const char *s, size_t n) {
+        uint32_t h = 2166136261U;
+
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (unsigned char) s[i]) * 16777619U;
+        return h & (CAP_NAME_SLOTS - 1);
 }
 
-/* libcap's names, sorted: every verdict looks up some 140 names from OCI configs and runc's
- * state, and cap_from_name() costs a locale and a scan of its table for each. */
-static const CapName *cap_name_find(const char *lower) {
-        static CapName names[CAP_MASK_BITS];
-        static size_t n;
+/* libcap's names; lower is n bytes, n < CAP_NAME_MAX, NUL-terminated. */
+static const CapName *cap_name_find(const char *lower, size_t n) {
+        static CapName slots[CAP_NAME_SLOTS];
         static bool filled;
-        CapName key;
 
         if (!filled) {
                 for (unsigned c = 0; c < CAP_MASK_BITS; c++) {
                         char *name = cap_to_name((cap_value_t) c);
+                        size_t len = name ? strlen(name) : 0;
 
-                        if (name && strncmp(name, "cap_", 4) == 0 && strlen(name) < CAP_NAME_MAX) {
-                                strcpy(names[n].name, name);
-                                names[n++].value = c;
+                        if (len > 4 && strncmp(name, "cap_", 4) == 0 && len < CAP_NAME_MAX) {
+                                unsigned i = cap_name_hash(name, len);
+
+                                while (slots[i].name[0])
+                                        i = (i + 1) & (CAP_NAME_SLOTS - 1);
+                                memcpy(slots[i].name, name, len + 1);
+                                slots[i].value = c;
                         }
                         cap_free(name);
                 }
-                qsort(names, n, sizeof *names, cap_name_compare);
                 filled = true;
         }
-        if (strlen(lower) >= sizeof key.name)
-                return NULL;
-        strcpy(key.name, lower);
-        return bsearch(&key, names, n, sizeof *names, cap_name_compare);
+        for (unsigned i = cap_name_hash(lower, n); slots[i].name[0]; i = (i + 1) & (CAP_NAME_SLOTS - 1))
+                if (memcmp(slots[i].name, lower, n + 1) == 0)
+                        return &slots[i];
+        return NULL;
 }
 
 int capability_from_name(const char *s, unsigned *ret) {
@@ -161,24 +173,27 @@ int capability_from_name(const char *s, unsigned *ret) {
 
         if (strncasecmp(s, "cap_", 4) == 0)
                 s += 4;
-
-        n = strlen(s);
-        if (n == 0 || n + 4 >= sizeof buf)
-                return -EINVAL;
-
-        if (isdigit((unsigned char) s[0]))
+        if (*s >= '0' && *s <= '9')
                 return parse_decimal_cap(s, ret);
 
+        /* "cap_" and s in lower case, ASCII whatever the locale */
         memcpy(buf, "cap_", 4);
-        for (size_t i = 0; i <= n; i++) {
-                unsigned char c = (unsigned char) s[i];
+        for (n = 4; *s; s++, n++) {
+                char c = *s;
 
-                if (c && !isalnum(c) && c != '_')
+                if (n + 1 >= sizeof buf)
                         return -EINVAL;
-                buf[4 + i] = (char) tolower(c);
+                if (c >= 'A' && c <= 'Z')
+                        c = (char) (c - 'A' + 'a');
+                else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+                        return -EINVAL;
+                buf[n] = c;
         }
+        if (n == 4)
+                return -EINVAL;
+        buf[n] = '\0';
 
-        found = cap_name_find(buf);
+        found = cap_name_find(buf, n);
         if (found) {
                 *ret = found->value;
                 return 0;
