@@ -3,7 +3,9 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -80,9 +82,8 @@ static const char *priority_to_string(int priority) {
 void journal_fields_done(JournalFields *f) {
         if (!f)
                 return;
-        for (size_t i = 0; i < f->n; i++)
-                free(f->iov[i].iov_base);
         free(f->iov);
+        free(f->buf);
         *f = (JournalFields) {};
 }
 
@@ -322,40 +323,57 @@ static int event_check(const Event *e, JournalEventKind *ret_kind) {
 
 /* ---- the journal ---- */
 
+/* JournalFields as it is filled: until the end, iov_base holds the field's offset in buf,
+ * which may move as it grows. */
+typedef struct FieldsBuilder {
+        JournalFields f;
+        size_t used, size, n_alloc;
+} FieldsBuilder;
+
+static void fields_builder_done(FieldsBuilder *b) {
+        journal_fields_done(&b->f);
+}
+
 static int journal_sink(void *userdata, const char *key, const char *value) {
-        JournalFields *f = userdata;
-        _cleanup_free_ char *clean = NULL;
-        struct iovec *l;
-        size_t kl, vl;
+        FieldsBuilder *b = userdata;
+        size_t kl = strlen(key), vl = strlen(value), need;
         char *field;
 
         assert(field_name_is_valid(key));
 
-        /* Defence in depth: the Event's strings were cleaned where they were read. */
-        clean = oci_text_sanitize(value, strlen(value), JOURNAL_EVENT_VALUE_MAX, NULL);
-        if (!clean)
-                return -ENOMEM;
+        /* "KEY=", the value cleaned (never longer than it was), a NUL */
+        need = kl + 1 + (vl < JOURNAL_EVENT_VALUE_MAX ? vl : JOURNAL_EVENT_VALUE_MAX) + 1;
+        if (b->size - b->used < need) {
+                size_t size = b->size * 2 > b->used + need ? b->size * 2 : b->used + need;
+                char *buf = realloc(b->f.buf, size);
 
-        l = reallocarray(f->iov, f->n + 1, sizeof *l);
-        if (!l)
-                return -ENOMEM;
-        f->iov = l;
+                if (!buf)
+                        return -ENOMEM;
+                b->f.buf = buf;
+                b->size = size;
+        }
+        if (b->f.n == b->n_alloc) {
+                size_t n = b->n_alloc ? b->n_alloc * 2 : 32;
+                struct iovec *iov = reallocarray(b->f.iov, n, sizeof *iov);
 
-        kl = strlen(key);
-        vl = strlen(clean);
-        field = malloc(kl + 1 + vl + 1);
-        if (!field)
-                return -ENOMEM;
+                if (!iov)
+                        return -ENOMEM;
+                b->f.iov = iov;
+                b->n_alloc = n;
+        }
+
+        field = b->f.buf + b->used;
         memcpy(field, key, kl);
         field[kl] = '=';
-        memcpy(field + kl + 1, clean, vl + 1);
-
-        f->iov[f->n++] = (struct iovec) { .iov_base = field, .iov_len = kl + 1 + vl };
+        /* Defence in depth: the Event's strings were cleaned where they were read. */
+        vl = oci_text_sanitize_to(value, vl, JOURNAL_EVENT_VALUE_MAX, field + kl + 1, NULL);
+        b->f.iov[b->f.n++] = (struct iovec) { .iov_base = (void *) (uintptr_t) b->used, .iov_len = kl + 1 + vl };
+        b->used += kl + 1 + vl + 1;
         return 0;
 }
 
 int journal_event_build(const Event *e, JournalFields *ret) {
-        _cleanup_(journal_fields_done) JournalFields f = {};
+        _cleanup_(fields_builder_done) FieldsBuilder b = { .size = 2048 };
         _cleanup_free_ char *message = NULL;
         JournalEventKind kind;
         int r;
@@ -366,12 +384,17 @@ int journal_event_build(const Event *e, JournalFields *ret) {
         r = message_build(e, &message);
         if (r < 0)
                 return r;
-        r = event_fields(e, kind, message, journal_sink, &f);
+        b.f.buf = malloc(b.size);
+        if (!b.f.buf)
+                return -ENOMEM;
+        r = event_fields(e, kind, message, journal_sink, &b);
         if (r < 0)
                 return r;
 
-        *ret = f;
-        f = (JournalFields) {};
+        for (size_t i = 0; i < b.f.n; i++)
+                b.f.iov[i].iov_base = b.f.buf + (uintptr_t) b.f.iov[i].iov_base;
+        *ret = b.f;
+        b.f = (JournalFields) {};
         return 0;
 }
 

@@ -48,20 +48,12 @@ static bool codepoint_is_unsafe(uint32_t c) {
                (c >= 0x2066 && c <= 0x2069);                     /* bidi isolates */
 }
 
-char *oci_text_sanitize(const char *s, size_t len, size_t max, bool *ret_altered) {
+size_t oci_text_sanitize_to(const char *s, size_t len, size_t max, char *out, bool *ret_altered) {
         const uint8_t *in = (const uint8_t *) s;
         bool altered = false;
-        size_t size, o = 0;
-        char *out;
+        size_t o = 0;
 
         /* A replacement is never longer than what it replaces, so the copy never grows. */
-        size = len < max ? len : max;
-        if (size == SIZE_MAX)
-                return NULL;
-        out = malloc(size + 1);
-        if (!out)
-                return NULL;
-
         for (size_t i = 0; i < len;) {
                 uint32_t c = 0;
                 size_t n = utf8_decode(in + i, len - i, &c);
@@ -86,5 +78,18 @@ char *oci_text_sanitize(const char *s, size_t len, size_t max, bool *ret_altered
 
         if (ret_altered)
                 *ret_altered = altered;
+        return o;
+}
+
+char *oci_text_sanitize(const char *s, size_t len, size_t max, bool *ret_altered) {
+        size_t size = len < max ? len : max;
+        char *out;
+
+        if (size == SIZE_MAX)
+                return NULL;
+        out = malloc(size + 1);
+        if (!out)
+                return NULL;
+        (void) oci_text_sanitize_to(s, len, max, out, ret_altered);
         return out;
 }

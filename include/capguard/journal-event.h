@@ -40,11 +40,13 @@ const char *journal_event_kind_to_string(JournalEventKind k) _const_;     /* "co
 /* Longest value of one field, in bytes; a longer one is cut on a character boundary. */
 #define JOURNAL_EVENT_VALUE_MAX 8192
 
-/* The fields of one entry: iov[i].iov_base is a malloc'd, NUL-terminated "KEY=value" and
- * iov[i].iov_len its length without the NUL, as sd_journal_sendv() takes them. */
+/* The fields of one entry: iov[i].iov_base is a NUL-terminated "KEY=value" and iov[i].iov_len
+ * its length without the NUL, as sd_journal_sendv() takes them. They all lie in buf, one
+ * allocation for the entry rather than three for each field. */
 typedef struct JournalFields {
         struct iovec *iov;
         size_t n;
+        char *buf;
 } JournalFields;
 
 void journal_fields_done(JournalFields *f);

@@ -11,3 +11,7 @@
  * cut to at most max bytes, on a character boundary. *ret_altered (if given) says whether the
  * copy differs from the input. NULL on OOM. */
 char *oci_text_sanitize(const char *s, size_t len, size_t max, bool *ret_altered);
+
+/* The same into out, which has room for min(len, max) + 1 bytes: the copy's length, without
+ * the NUL that ends it. */
+size_t oci_text_sanitize_to(const char *s, size_t len, size_t max, char *out, bool *ret_altered);

@@ -356,6 +356,22 @@ START_TEST(test_text_sanitize) {
                 again = oci_text_sanitize(out, strlen(out), cases[i].max, &twice);
                 ck_assert_str_eq(again, out);
                 ck_assert(!twice);
+
+                /* the same into a buffer of min(len, max) + 1, nothing written past it */
+                {
+                        size_t room = (cases[i].len < cases[i].max ? cases[i].len : cases[i].max) + 1;
+                        char buf[256];
+
+                        ck_assert_uint_lt(room, sizeof buf);
+                        memset(buf, 'Z', sizeof buf);
+                        altered = !cases[i].altered;
+                        ck_assert_uint_eq(oci_text_sanitize_to(cases[i].in, cases[i].len, cases[i].max, buf, &altered),
+                                          strlen(out));
+                        ck_assert_str_eq(buf, out);
+                        ck_assert(altered == cases[i].altered);
+                        for (size_t j = room; j < sizeof buf; j++)
+                                ck_assert_int_eq(buf[j], 'Z');
+                }
         }
 }
 END_TEST
