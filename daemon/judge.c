@@ -22,24 +22,25 @@
 #define RETRY_FIRST_USEC 100ULL
 #define RETRY_MAX_USEC (5 * 1000ULL)
 
+/* By root, id and namespace: the id first, where two containers differ most. */
 static int tracked_compare(const void *a, const void *b) {
-        return strcmp(((const Tracked *) a)->key, ((const Tracked *) b)->key);
-}
+        const Tracked *x = a, *y = b;
+        int r;
 
-static char *make_key(Manager *m, WatchRoot *root, const char *ns, const char *id) {
-        char *key;
-
-        if (asprintf(&key, "%zu/%s/%s", (size_t) (root - m->watch_roots), ns, id) < 0)
-                return NULL;
-        return key;
+        if (x->root != y->root)
+                return x->root < y->root ? -1 : 1;
+        r = strcmp(x->id, y->id);
+        return r != 0 ? r : strcmp(x->ns, y->ns);
 }
 
 Tracked *tracked_find(Manager *m, WatchRoot *root, const char *ns, const char *id) {
-        _cleanup_free_ char *key = make_key(m, root, ns, id);
-        Tracked k = { .key = key }, **found;
+        Tracked k = { .root = root }, **found;
 
-        if (!key)
+        /* longer than any tracked one's: not tracked */
+        if (strlen(ns) >= sizeof k.ns || strlen(id) >= sizeof k.id)
                 return NULL;
+        strcpy(k.ns, ns);
+        strcpy(k.id, id);
         found = tfind(&k, &m->tracked, tracked_compare);
         return found ? *found : NULL;
 }
@@ -47,16 +48,18 @@ Tracked *tracked_find(Manager *m, WatchRoot *root, const char *ns, const char *i
 static void tracked_free(Tracked *t) {
         sd_event_source_disable_unref(t->retry);
         proc_pin_release(&t->pin);
-        free(t->key);
         free(t->dir);
         free(t->bundle);
         free(t);
 }
 
 int tracked_add(Manager *m, WatchRoot *root, const char *ns, const char *id, Tracked **ret) {
-        Tracked *t = calloc(1, sizeof *t);
+        Tracked *t;
         int r;
 
+        if (strlen(ns) >= sizeof t->ns || strlen(id) >= sizeof t->id)
+                return -EINVAL;
+        t = calloc(1, sizeof *t);
         if (!t)
                 return -ENOMEM;
         t->pin = (ProcPin) PROC_PIN_NULL;
@@ -64,11 +67,10 @@ int tracked_add(Manager *m, WatchRoot *root, const char *ns, const char *id, Tra
         t->wd = -1;
         t->root = root;
         t->runtime = root->runtime == RUNTIME_CONTAINERD && streq(ns, "moby") ? RUNTIME_DOCKER : root->runtime;
-        (void) snprintf(t->ns, sizeof t->ns, "%s", ns);
-        (void) snprintf(t->id, sizeof t->id, "%s", id);
-        t->key = make_key(m, root, ns, id);
+        strcpy(t->ns, ns);
+        strcpy(t->id, id);
         r = *ns ? asprintf(&t->dir, "%s/%s/%s", root->path, ns, id) : asprintf(&t->dir, "%s/%s", root->path, id);
-        if (r < 0 || !t->key || !tsearch(t, &m->tracked, tracked_compare)) {
+        if (r < 0 || !tsearch(t, &m->tracked, tracked_compare)) {
                 tracked_free(t);
                 return -ENOMEM;
         }

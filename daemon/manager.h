@@ -49,7 +49,6 @@ typedef struct Watch {
 /* A container capguardd has seen, from its state dir appearing until it goes away. */
 typedef struct Tracked {
         struct Manager *manager;
-        char *key;        /* "<root index>/<ns>/<id>" */
         WatchRoot *root;
         char *dir;        /* its state dir */
         char *bundle;     /* a runc container's bundle, as its state file names it */
@@ -77,7 +76,7 @@ typedef struct Manager {
         WatchRoot *watch_roots;
         size_t n_watch_roots;
         void *watches;   /* tsearch tree of Watch, by wd */
-        void *tracked;   /* tsearch tree of Tracked, by key */
+        void *tracked;   /* tsearch tree of Tracked, by root, id and namespace */
         size_t n_tracked;
 
         Store *store;
