@@ -291,6 +291,13 @@ int watch_add_container(Manager *m, WatchRoot *root, const char *ns, const char 
         if (r < 0)
                 return log_error_errno(r, "Failed to track container %s: %m", id);
 
+        /* A directory moved into place comes with its state file, and one read is all a
+         * container needs of it: its exit is the directory's removal, which the watch on its
+         * parent sees. Only a state file still to be written needs a watch of its own. */
+        tracked_try(m, t);
+        if (t->pin.pid > 0 || t->judged || t->failed)
+                return 0;
+
         r = watch_add(m, t->dir, CONTAINER_MASK, WATCH_CONTAINER, root, &w);
         if (r < 0) {
                 /* gone already: it never ran long enough to judge */
