@@ -339,6 +339,41 @@ static uint64_t sched_ns_all(pid_t pid) {
         return sum;
 }
 
+/* Time the hypervisor gave this machine's virtual CPUs to someone else ("steal" in
+ * /proc/stat, in USER_HZ ticks, all CPUs): here it comes and goes within minutes, up to a
+ * quarter of the CPUs' time, and the figures of a run mean little without it. */
+static uint64_t steal_ticks(void) {
+        unsigned long long v[8] = {};
+        FILE *f = fopen("/proc/stat", "re");
+        int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                           &v[5], &v[6], &v[7])
+                  : 0;
+
+        if (f)
+                fclose(f);
+        return n == 8 ? v[7] : 0;
+}
+
+typedef struct Steal {
+        uint64_t ticks, usec;
+} Steal;
+
+static Steal steal_now(void) {
+        return (Steal) { .ticks = steal_ticks(), .usec = now_usec() };
+}
+
+/* The share of the CPUs' time stolen since, in percent. */
+static double steal_since(Steal since) {
+        Steal now = steal_now();
+        double cpu_ticks = (now.usec - since.usec) / 1e6 * sysconf(_SC_CLK_TCK) * sysconf(_SC_NPROCESSORS_ONLN);
+
+        return cpu_ticks > 0 ? 100.0 * (now.ticks - since.ticks) / cpu_ticks : 0.0;
+}
+
+static void report_steal(double percent) {
+        printf("%-34s %.0f%% of the CPUs' time\n", "  stolen by the hypervisor", percent);
+}
+
 /* Another writer holding the database, as a policy load or a long prune by capctl would:
  * until it is killed. */
 static pid_t lock_database(const char *db_path) {
@@ -399,6 +434,8 @@ int main(int argc, char *argv[]) {
         pid_t *kids, daemon;
         char db[600], pidfile[600], watch[600], staging[600], bundles[600];
         uint64_t ticks0, cpu0, cpu1, wait0, wait1, all0, all1;
+        Steal steal;
+        double stolen;
         size_t n_locked;
         pid_t locker;
         long rss_paced;
@@ -459,10 +496,13 @@ int main(int argc, char *argv[]) {
         printf("capguardd, %zu containers per run, runc-style state under --watch, dry run\n", n);
 
         /* paced: one every 1000000/1000 us */
+        steal = steal_now();
         write_paced("paced", n, 1000, kids, written);
         collect(db, "paced", n, written, lat, &last);
+        stolen = steal_since(steal);
         check_complete(db, "paced", n);
         report("state.json -> verdict, 1000/s paced", lat, n);
+        report_steal(stolen);
         rss_paced = field_of(daemon, "VmRSS:");
 
         /* all at once: prepared aside, then each container's directory renamed into the root,
@@ -478,6 +518,7 @@ int main(int argc, char *argv[]) {
         }
         sched_ns_of(daemon, &cpu0, &wait0);
         all0 = sched_ns_all(daemon);
+        steal = steal_now();
         for (size_t i = 0; i < n; i++) {
                 char id[32];
 
@@ -486,10 +527,12 @@ int main(int argc, char *argv[]) {
         }
         first = written[0];
         collect(db, "burst", n, written, lat, &last);
+        stolen = steal_since(steal);
         check_complete(db, "burst", n);
         report("state.json -> verdict, all at once", lat, n);
         printf("%-34s %.0f verdicts/s (the renames took %.1f ms)\n", "throughput, all at once",
                n / ((last - first) / 1e6), (written[n - 1] - first) / 1e3);
+        report_steal(stolen);
         sched_ns_of(daemon, &cpu1, &wait1);
         all1 = sched_ns_all(daemon);
         printf("%-34s %.0f us per verdict (%.0f verdicts per CPU-second)\n", "event loop CPU, all at once",
@@ -504,11 +547,14 @@ int main(int argc, char *argv[]) {
         /* paced, 100 a second, while another writer holds the database: the store waits, the
          * verdicts must not */
         locker = lock_database(db);
+        steal = steal_now();
         write_paced("locked", n_locked, 10000, kids + 2 * n, written);
         kill(locker, SIGKILL);
         waitpid(locker, NULL, 0);
         collect(db, "locked", n_locked, written, lat, &last);
+        stolen = steal_since(steal);
         report("state.json -> verdict, 100/s paced, database locked", lat, n_locked);
+        report_steal(stolen);
 
         sleep(2); /* let the last writes and checkpoints settle */
         ticks0 = ticks_of(daemon);
