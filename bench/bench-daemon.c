@@ -39,7 +39,7 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
-static void die(const char *what) {
+_Noreturn static void die(const char *what) {
         fprintf(stderr, "bench-daemon: %s: %s\n", what, strerror(errno));
         exit(EXIT_FAILURE);
 }

@@ -103,7 +103,7 @@ static int load_containerd(int root_fd, const CgroupContainer *c, ContainerMeta 
         int r, r2;
 
         /* ids and namespaces passed container_id_is_valid(): no "/" or ".." in them */
-        (void) snprintf(dir, sizeof dir, "%s/%s/%s", CONTAINERD_TASKS_ROOT + 1, c->ns, c->id);
+        (void) snprintf(dir, sizeof dir, "%s/%s/%s", &CONTAINERD_TASKS_ROOT[1], c->ns, c->id);
 
         (void) snprintf(path, sizeof path, "%s/config.json", dir);
         r = read_oci(root_fd, path, c->runtime, m, false);
@@ -161,7 +161,7 @@ static int load_docker(int root_fd, const CgroupContainer *c, ContainerMeta *m, 
         size_t len;
         int r;
 
-        (void) snprintf(path, sizeof path, "%s/containers/%s/config.v2.json", DOCKER_ROOT + 1, c->id);
+        (void) snprintf(path, sizeof path, "%s/containers/%s/config.v2.json", &DOCKER_ROOT[1], c->id);
         r = read_full_file_at(root_fd, path, DOCKER_CONFIG_SIZE_MAX, &text, &len);
         if (r >= 0)
                 r = docker_config_parse(text, len, &d);
