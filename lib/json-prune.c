@@ -9,8 +9,6 @@
 #include "capguard/macro.h"
 #include "capguard/oci-config.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free);
-
 /* Longest key that can match a field of ours: the longest field name with every letter
  * written as the three bytes of U+212A. */
 #define KEY_MATCH_MAX (3 * 32)
@@ -250,12 +248,13 @@ static const char *plain_string(const char *p, const char *end, size_t *ret_len)
         return q + 1;
 }
 
-/* What most kept members are, the capability sets, runc's labels and the annotations:
- * strings without escapes, true, false and null, in arrays and objects. Built here they cost
- * a third of what json-c's tokener takes for them, to the same tree (the differential fuzz
- * target holds both to that); a number or an escape leaves the value to json-c, whose
- * numbers are the reference. At a value the scan has checked: 1 and *ret_next past it, 0 for
- * json-c, -ENOMEM. */
+/* What most kept members are, the capability sets, runc's labels and the annotations, the
+ * init's pid and the user: strings without escapes, true, false, null and integers of up to
+ * 18 digits, in arrays and objects. Built here they cost a third of what json-c's tokener
+ * takes for them (which sets up a locale for each value), to the same tree: the differential
+ * fuzz target holds both to that. Anything else, an escape or another number, leaves the
+ * value to json-c, the reference. At a value the scan has checked: 1 and *ret_next past it,
+ * 0 for json-c, -ENOMEM. */
 static int parse_plain(const char *p, const char *end, const char **ret_next, json_object **ret) {
         _cleanup_json_ json_object *o = NULL;
         size_t len;
@@ -283,6 +282,22 @@ static int parse_plain(const char *p, const char *end, const char **ret_next, js
         case 'n':
                 *ret_next = p + 4;
                 break; /* json-c's null is NULL */
+        case '0' ... '9': {
+                /* what json-c makes of up to 18 digits, which no int64 overflows: pids, start
+                 * times, uids. Anything longer, negative, a fraction or an exponent is its. */
+                int64_t v = 0;
+                const char *q = p;
+
+                for (; q < end && is_digit(*q) && q - p < 18; q++)
+                        v = v * 10 + (*q - '0');
+                if (q < end && (is_digit(*q) || *q == '.' || *q == 'e' || *q == 'E'))
+                        return 0;
+                o = json_object_new_int64(v);
+                if (!o)
+                        return -ENOMEM;
+                *ret_next = q;
+                break;
+        }
         case '[':
         case '{': {
                 bool object = *p == '{';
