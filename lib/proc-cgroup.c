@@ -49,11 +49,12 @@ static void set_result(CgroupContainer *c, CgroupMatch m, Runtime r, Span id, co
 }
 
 /* "<prefix><id><suffix>" with a valid id in between. */
-static bool match_wrapped(Span comp, const char *prefix, const char *suffix, Span *ret_id) {
-        size_t pl = strlen(prefix), sl = strlen(suffix);
+/* comp is prefix (of pl bytes), an id, then suffix */
+static bool match_wrapped(Span comp, const char *prefix, size_t pl, const char *suffix, Span *ret_id) {
+        size_t sl = strlen(suffix);
         Span id;
 
-        if (!span_startswith(comp, prefix) || !span_endswith(comp, suffix) || comp.len <= pl + sl)
+        if (comp.len <= pl + sl || memcmp(comp.p, prefix, pl) != 0 || !span_endswith(comp, suffix))
                 return false;
         id = (Span) { comp.p + pl, comp.len - pl - sl };
         if (!container_id_is_valid(id.p, id.len))
@@ -64,27 +65,34 @@ static bool match_wrapped(Span comp, const char *prefix, const char *suffix, Spa
 
 static const struct {
         const char *prefix;
+        size_t prefix_len;
         const char *conmon; /* the runtime monitor's own scope, which is not the container */
         Runtime runtime;
         const char *ns;
 } scope_rules[] = {
-        { "docker-", NULL, RUNTIME_DOCKER, "moby" },
-        { "cri-containerd-", NULL, RUNTIME_CONTAINERD, "k8s.io" },
-        { "crio-", "crio-conmon-", RUNTIME_CRIO, NULL },
-        { "libpod-", "libpod-conmon-", RUNTIME_PODMAN, NULL },
+#define RULE(prefix, conmon, runtime, ns) { prefix, sizeof(prefix) - 1, conmon, runtime, ns }
+        RULE("docker-", NULL, RUNTIME_DOCKER, "moby"),
+        RULE("cri-containerd-", NULL, RUNTIME_CONTAINERD, "k8s.io"),
+        RULE("crio-", "crio-conmon-", RUNTIME_CRIO, NULL),
+        RULE("libpod-", "libpod-conmon-", RUNTIME_PODMAN, NULL),
+#undef RULE
 };
 
 static bool match_component(const Span *comps, size_t i, CgroupContainer *ret) {
         Span c = comps[i], id;
 
         for (size_t k = 0; k < ELEMENTSOF(scope_rules); k++) {
-                const char *ns = scope_rules[k].ns;
+                const char *prefix = scope_rules[k].prefix, *ns = scope_rules[k].ns;
+                size_t pl = scope_rules[k].prefix_len;
 
+                /* the first byte alone turns most components away, without a call */
+                if (c.len == 0 || c.p[0] != prefix[0])
+                        continue;
                 if (scope_rules[k].conmon && span_startswith(c, scope_rules[k].conmon))
                         continue;
                 /* systemd driver: "<prefix><id>.scope"; CRI-O under cgroupfs drops ".scope" */
-                if (match_wrapped(c, scope_rules[k].prefix, ".scope", &id) ||
-                    (scope_rules[k].runtime == RUNTIME_CRIO && match_wrapped(c, scope_rules[k].prefix, "", &id))) {
+                if (match_wrapped(c, prefix, pl, ".scope", &id) ||
+                    (scope_rules[k].runtime == RUNTIME_CRIO && match_wrapped(c, prefix, pl, "", &id))) {
                         set_result(ret, CGROUP_MATCH_CERTAIN, scope_rules[k].runtime, id, ns, ns ? strlen(ns) : 0);
                         return true;
                 }
@@ -146,6 +154,19 @@ static int match_path(const char *path, size_t len, CgroupContainer *ret) {
         }
 
         return 0;
+}
+
+int proc_cgroup_match_path(const char *path, size_t len, CgroupContainer *ret) {
+        CgroupContainer c = { .match = CGROUP_MATCH_NONE, .runtime = _RUNTIME_INVALID };
+        int r;
+
+        if (!path || !ret)
+                return -EINVAL;
+        r = match_path(path, len, &c);
+        if (r < 0)
+                return r;
+        *ret = c;
+        return r;
 }
 
 int proc_cgroup_parse(const char *buf, size_t len, CgroupContainer *ret) {

@@ -35,5 +35,12 @@ typedef struct CgroupContainer {
  * a process in no recognised container, -EBADMSG for text that is not a cgroup file. */
 int proc_cgroup_parse(const char *buf, size_t len, CgroupContainer *ret);
 
+/* The container one cgroup path names ("/kubepods.slice/.../crio-<id>.scope"), as one line of
+ * /proc/<pid>/cgroup would: 1 with *ret filled, 0 with ret->match == CGROUP_MATCH_NONE, or
+ * -EBADMSG for a path that is not absolute or has too many components. A path under a cgroup
+ * mount ("/sys/fs/cgroup/...") gives the same CGROUP_MATCH_CERTAIN answers; the weaker matches
+ * count components and need the path relative to the hierarchy's root. */
+int proc_cgroup_match_path(const char *path, size_t len, CgroupContainer *ret);
+
 /* Reads and parses dir_fd/path, as proc_status_read_at() does. */
 int proc_cgroup_read_at(int dir_fd, const char *path, CgroupContainer *ret);

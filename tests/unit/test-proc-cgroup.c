@@ -88,6 +88,28 @@ START_TEST(test_parse) {
 }
 END_TEST
 
+/* One path, as runc's state.json gives them: under the cgroup mount, the scopes still match. */
+START_TEST(test_match_path) {
+        CgroupContainer c;
+        static const char crio[] = "/sys/fs/cgroup/kubepods.slice/kubepods-besteffort.slice/crio-c1.scope";
+        static const char mine[] = "/sys/fs/cgroup/unified/c1";
+
+        ck_assert_int_eq(proc_cgroup_match_path(crio, strlen(crio), &c), 1);
+        ck_assert_int_eq(c.match, CGROUP_MATCH_CERTAIN);
+        ck_assert_int_eq(c.runtime, RUNTIME_CRIO);
+        ck_assert_str_eq(c.id, "c1");
+
+        ck_assert_int_eq(proc_cgroup_match_path(mine, strlen(mine), &c), 0);
+        ck_assert_int_eq(c.match, CGROUP_MATCH_NONE);
+        ck_assert_int_eq(proc_cgroup_match_path("/c1", 3, &c), 1);
+        ck_assert_int_eq(c.match, CGROUP_MATCH_ID);
+
+        ck_assert_int_eq(proc_cgroup_match_path("c1", 2, &c), -EBADMSG);
+        ck_assert_int_eq(proc_cgroup_match_path("", 0, &c), -EBADMSG);
+        ck_assert_int_eq(proc_cgroup_match_path(NULL, 0, &c), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_parse_deep_path) {
         /* A path deeper than we look at is refused, not overflowed. */
         char buf[4096] = "0::";
@@ -219,6 +241,7 @@ static Suite *suite(void) {
         TCase *tc = tcase_create("parse");
 
         tcase_add_test(tc, test_parse);
+        tcase_add_test(tc, test_match_path);
         tcase_add_test(tc, test_parse_deep_path);
         tcase_add_test(tc, test_resolve);
         tcase_add_test(tc, test_fixtures);
