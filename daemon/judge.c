@@ -342,8 +342,10 @@ static void schedule_retry(Manager *m, Tracked *t) {
 }
 
 /* The init that the runtime's state file names, and when it started: runc's state.json or
- * crun's status. 1 if read, 0 if not written yet, or a negative errno (recorded). */
-static int read_state(Manager *m, Tracked *t, pid_t *ret_pid, uint64_t *ret_start) {
+ * crun's status; and, from runc's, the engine that had it made (_RUNTIME_INVALID where it
+ * does not say or, for crun, cannot). 1 if read, 0 if not written yet, or a negative errno
+ * (recorded). */
+static int read_state(Manager *m, Tracked *t, pid_t *ret_pid, uint64_t *ret_start, Runtime *ret_engine) {
         _cleanup_free_ char *path = NULL;
         int r;
 
@@ -358,6 +360,7 @@ static int read_state(Manager *m, Tracked *t, pid_t *ret_pid, uint64_t *ret_star
                 if (r >= 0) {
                         *ret_pid = st.pid;
                         *ret_start = st.start;
+                        *ret_engine = _RUNTIME_INVALID;
                 }
         } else {
                 _cleanup_runc_state_ RuncState st = {};
@@ -370,6 +373,7 @@ static int read_state(Manager *m, Tracked *t, pid_t *ret_pid, uint64_t *ret_star
                 if (r >= 0) {
                         *ret_pid = st.init_pid;
                         *ret_start = st.init_start;
+                        *ret_engine = st.engine;
                         free(t->bundle);
                         t->bundle = TAKE_PTR(st.bundle);
                 }
@@ -385,20 +389,24 @@ static int read_state(Manager *m, Tracked *t, pid_t *ret_pid, uint64_t *ret_star
 
 static int pin_from_state(Manager *m, Tracked *t) {
         const char *runtime = t->root->runtime == RUNTIME_CRUN ? "crun" : "runc";
+        Runtime engine = _RUNTIME_INVALID;
         CgroupContainer cg;
         uint64_t init_start = 0;
         pid_t init_pid = 0;
         char cpath[32];
         int r;
 
-        r = read_state(m, t, &init_pid, &init_start);
+        r = read_state(m, t, &init_pid, &init_start, &engine);
         if (r <= 0)
                 return r;
 
         r = proc_pin(m->proc_fd, init_pid, init_start, &t->pin);
-        if (r >= 0 && (t->runtime == RUNTIME_RUNC || t->runtime == RUNTIME_CRUN)) {
-                /* runc and crun run CRI-O's, podman's and Docker's containers too: the engine
-                 * names the cgroup after the container it made (crio-<id>.scope, ...). */
+        /* runc and crun run CRI-O's, podman's and Docker's containers too: the engine names
+         * the cgroup after the container it made (crio-<id>.scope, ...). runc's state says
+         * where it put it; crun's does not, and its init's cgroup is read. */
+        if (t->runtime == RUNTIME_RUNC && engine >= 0)
+                t->runtime = engine;
+        else if (r >= 0 && t->runtime == RUNTIME_CRUN) {
                 (void) snprintf(cpath, sizeof cpath, "%d/cgroup", (int) t->pin.pid);
                 if (proc_cgroup_read_at(m->proc_fd, cpath, &cg) > 0 && cg.match == CGROUP_MATCH_CERTAIN &&
                     cg.runtime >= 0 && streq(cg.id, t->id))

@@ -6,6 +6,7 @@
 #include "capguard/cap-json.h"
 #include "capguard/fileio.h"
 #include "capguard/json-prune.h"
+#include "capguard/proc-cgroup.h"
 #include "capguard/rfc3339.h"
 #include "capguard/runc-state.h"
 
@@ -120,6 +121,32 @@ static int parse_bundle(json_object *config, RuncState *s) {
         return oci_bundle_path(dir, len, &s->bundle);
 }
 
+/* cgroup_paths: by controller ("" for the unified hierarchy), where runc put the container.
+ * Optional, for a runc that wrote none. Every hierarchy names the same cgroup but in odd
+ * setups; the first that names the engine of this id counts. */
+static int parse_engine(json_object *root, RuncState *s) {
+        json_object *paths;
+        int r;
+
+        s->engine = _RUNTIME_INVALID;
+        r = oci_json_member(root, "cgroup_paths", json_type_object, &paths);
+        if (r <= 0)
+                return r;
+
+        json_object_object_foreach(paths, key, v) {
+                CgroupContainer c;
+
+                (void) key;
+                if (!json_object_is_type(v, json_type_string))
+                        return -EBADMSG;
+                /* a path it cannot read names no engine; that is no reason to refuse the state */
+                r = proc_cgroup_match_path(json_object_get_string(v), (size_t) json_object_get_string_len(v), &c);
+                if (r > 0 && s->engine < 0 && c.match == CGROUP_MATCH_CERTAIN && c.runtime >= 0 && streq(c.id, s->id))
+                        s->engine = c.runtime;
+        }
+        return 0;
+}
+
 static int parse_sets(json_object *config, RuncState *s) {
         json_object *caps, *nnp;
         int r;
@@ -167,10 +194,12 @@ static const JsonKeep keep_config_init[] = {
         { "labels" }, {}
 };
 static const JsonKeep keep_state_sets[] = {
-        { "id" }, { "init_process_pid" }, { "init_process_start" }, { "created" }, { "config", keep_config_sets }, {}
+        { "id" }, { "init_process_pid" }, { "init_process_start" }, { "created" }, { "config", keep_config_sets },
+        { "cgroup_paths" }, {}
 };
 static const JsonKeep keep_state_init[] = {
-        { "id" }, { "init_process_pid" }, { "init_process_start" }, { "created" }, { "config", keep_config_init }, {}
+        { "id" }, { "init_process_pid" }, { "init_process_start" }, { "created" }, { "config", keep_config_init },
+        { "cgroup_paths" }, {}
 };
 
 int runc_state_parse(const char *buf, size_t len, RuncStateParts parts, RuncState *ret) {
@@ -197,6 +226,9 @@ int runc_state_parse(const char *buf, size_t len, RuncStateParts parts, RuncStat
         if (r < 0)
                 return r;
         r = parse_config(root, parts, &s);
+        if (r < 0)
+                return r;
+        r = parse_engine(root, &s);
         if (r < 0)
                 return r;
 

@@ -35,6 +35,11 @@ typedef struct RuncState {
          * label and is never taken for it. An absolute path, refused (-EBADMSG) if it would
          * need cleaning; NULL if the last label is no "bundle=". */
         char *bundle;
+        /* The engine that had runc make it, where the cgroups runc put it in say so
+         * (cgroup_paths: crio-<id>.scope, libpod-<id>.scope, docker-<id>.scope, /docker/<id>,
+         * for this id); _RUNTIME_INVALID where they do not. What /proc/<pid>/cgroup would
+         * say of its init, without a read of it. */
+        Runtime engine;
         /* config.capabilities, runc's copy of the spec's sets. has_caps false: null there,
          * runc drops nothing. */
         CapSets caps;
@@ -47,7 +52,7 @@ void runc_state_done(RuncState *s);
 #define _cleanup_runc_state_ _cleanup_(runc_state_done)
 
 typedef enum RuncStateParts {
-        RUNC_STATE_INIT = 0,      /* id, init_pid, init_start, created_usec, bundle */
+        RUNC_STATE_INIT = 0,      /* id, init_pid, init_start, created_usec, bundle, engine */
         RUNC_STATE_SETS = 1 << 0, /* and caps, has_caps, unknown_caps, no_new_privs */
 } RuncStateParts;
 

@@ -66,7 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         __builtin_trap();
                 if (r >= 0 && (strcmp(init.id, s.id) != 0 || init.init_pid != s.init_pid ||
                                init.init_start != s.init_start || init.created_usec != s.created_usec ||
-                               (!init.bundle != !s.bundle) || (init.bundle && strcmp(init.bundle, s.bundle) != 0)))
+                               init.engine != s.engine || (!init.bundle != !s.bundle) ||
+                               (init.bundle && strcmp(init.bundle, s.bundle) != 0)))
                         __builtin_trap();
                 runc_state_done(&init);
         }

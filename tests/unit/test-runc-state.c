@@ -13,6 +13,7 @@ static void ck_same_init(const RuncState *init, const RuncState *full) {
         ck_assert_uint_eq(init->init_start, full->init_start);
         ck_assert_int_eq(init->created_usec, full->created_usec);
         ck_assert_pstr_eq(init->bundle, full->bundle);
+        ck_assert_int_eq(init->engine, full->engine);
         /* the sets left alone */
         ck_assert(!init->has_caps);
         for (CapSet c = 0; c < _CAP_SET_MAX; c++)
@@ -198,6 +199,50 @@ START_TEST(test_bundle) {
                         ck_assert_msg(s.bundle && streq(s.bundle, cases[i].bundle), "case %zu: %s", i, strna(s.bundle));
                 else
                         ck_assert_msg(!s.bundle, "case %zu: %s", i, s.bundle);
+        }
+}
+END_TEST
+
+#define STATE_CGROUPS(paths)                                                                   \
+        "{\"id\":\"c1\",\"init_process_pid\":4242,\"init_process_start\":183880,"                   \
+        "\"created\":\"2026-11-28T12:25:20.711705504Z\",\"config\":{},\"cgroup_paths\":" paths "}"
+
+START_TEST(test_engine) {
+        static const struct {
+                const char *json;
+                Runtime engine;
+        } cases[] = {
+                /* CRI-O and podman under the systemd driver, Docker */
+                { STATE_CGROUPS("{\"\":\"/sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice/crio-c1.scope\"}"), RUNTIME_CRIO },
+                { STATE_CGROUPS("{\"pids\":\"/sys/fs/cgroup/pids/machine.slice/libpod-c1.scope\","
+                                "\"\":\"/sys/fs/cgroup/unified/machine.slice/libpod-c1.scope\"}"), RUNTIME_PODMAN },
+                { STATE_CGROUPS("{\"\":\"/sys/fs/cgroup/system.slice/docker-c1.scope\"}"), RUNTIME_DOCKER },
+                /* CRI-O's monitor is not the container; another id's cgroup is not this one's */
+                { STATE_CGROUPS("{\"\":\"/sys/fs/cgroup/system.slice/crio-conmon-c1.scope\"}"), _RUNTIME_INVALID },
+                { STATE_CGROUPS("{\"\":\"/sys/fs/cgroup/system.slice/crio-c2.scope\"}"), _RUNTIME_INVALID },
+                { STATE_CGROUPS("{\"memory\":\"/sys/fs/cgroup/memory/docker/"
+                                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}"), _RUNTIME_INVALID },
+                /* runc's own layouts name no engine */
+                { STATE_CGROUPS("{\"\":\"/sys/fs/cgroup/c1\"}"), _RUNTIME_INVALID },
+                { STATE_CGROUPS("{\"\":\"relative/crio-c1.scope\",\"pids\":\"/sys/fs/cgroup/pids/crio-c1.scope\"}"), RUNTIME_CRIO },
+                { STATE_CGROUPS("{}"), _RUNTIME_INVALID },
+                { STATE_CGROUPS("null"), _RUNTIME_INVALID },
+                { STATE_CONFIG("{}"), _RUNTIME_INVALID },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_runc_state_ RuncState s = {};
+
+                parse_ok(cases[i].json, &s);
+                ck_assert_msg(s.engine == cases[i].engine, "case %zu: %d", i, s.engine);
+        }
+
+        /* a path that is not a string is not runc's */
+        {
+                _cleanup_runc_state_ RuncState s = {};
+
+                ck_assert_int_eq(parse(STATE_CGROUPS("{\"\":42}"), &s), -EBADMSG);
+                ck_assert_int_eq(parse(STATE_CGROUPS("[\"/crio-c1.scope\"]"), &s), -EBADMSG);
         }
 }
 END_TEST
@@ -450,6 +495,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_k8s_default);
         tcase_add_test(tc, test_declared_sets);
         tcase_add_test(tc, test_bundle);
+        tcase_add_test(tc, test_engine);
         tcase_add_test(tc, test_created);
         tcase_add_test(tc, test_bad);
         tcase_add_test(tc, test_limits);
