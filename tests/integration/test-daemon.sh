@@ -89,6 +89,17 @@ runc_run "$rc" -- sleep 1000 || bail_out "runc run failed"
 wait_event "$rc" || not_ok "no verdict for the runc container"
 is "$(events_of "$rc" | jq -r '[.verdict, .runtime] | join(" ")')" "ok runc" "runc default: compliant"
 
+# CRI-O and podman run runc with its default root too, and name the container's cgroup after
+# it; runc's state.json says where it put it (cgroup_paths).
+rcrio=$(stack_name runc-crio)
+runc_run "$rcrio" --jq ".linux.cgroupsPath = \"/crio-$rcrio.scope\"" -- sleep 1000 || bail_out "runc run failed"
+wait_event "$rcrio" || not_ok "no verdict for the runc container in crio-<id>.scope"
+is "$(events_of "$rcrio" | jq -r '[.verdict, .runtime] | join(" ")')" "ok cri-o" "runc in crio-<id>.scope: runtime cri-o"
+rpod=$(stack_name runc-podman)
+runc_run "$rpod" --jq ".linux.cgroupsPath = \"/libpod-x$rpod.scope\"" -- sleep 1000 || bail_out "runc run failed"
+wait_event "$rpod" || not_ok "no verdict for the runc container in another's libpod- scope"
+is "$(events_of "$rpod" | jq -r .runtime)" runc "runc in a libpod- scope named for another id: runtime runc"
+
 restr=$(stack_name restr)
 docker_run "$restr" --cap-drop ALL --cap-add NET_BIND_SERVICE --user 1000 -- sleep 1000 || bail_out "docker run failed"
 restr_id=$STACK_ID
