@@ -141,7 +141,8 @@ static uint64_t write_state(const char *base, const char *id, pid_t pid, uint64_
         json_object_object_add(state_template, "id", json_object_new_string(id));
         json_object_object_add(state_template, "init_process_pid", json_object_new_int(pid));
         json_object_object_add(state_template, "init_process_start", json_object_new_int64((int64_t) start));
-        text = json_object_to_json_string_ext(state_template, JSON_C_TO_STRING_PLAIN);
+        /* as Go writes it: json-c would escape every '/', which runc never does */
+        text = json_object_to_json_string_ext(state_template, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
         if (mkdir(d, 0700) < 0)
                 die("mkdir");
