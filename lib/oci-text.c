@@ -55,18 +55,30 @@ size_t oci_text_sanitize_to(const char *s, size_t len, size_t max, char *out, bo
 
         /* A replacement is never longer than what it replaces, so the copy never grows. */
         for (size_t i = 0; i < len;) {
-                uint32_t c = 0;
-                size_t n = utf8_decode(in + i, len - i, &c);
                 const char *src = s + i;
-                size_t m = n;
+                size_t n = 0, m;
+                uint32_t c = 0;
 
-                if (n == 0 || codepoint_is_unsafe(c)) {
-                        src = "?";
-                        m = 1;
-                        n = n ?: 1; /* an invalid sequence: replace one byte, resynchronize */
-                        altered = true;
+                /* printable ASCII, most of any value, goes as it is, a run at a time */
+                while (i + n < len && in[i + n] >= 0x20 && in[i + n] < 0x7f)
+                        n++;
+                if (n > 0)
+                        m = n;
+                else {
+                        m = n = utf8_decode(in + i, len - i, &c);
+                        if (n == 0 || codepoint_is_unsafe(c)) {
+                                src = "?";
+                                m = 1;
+                                n = n ?: 1; /* an invalid sequence: replace one byte, resynchronize */
+                                altered = true;
+                        }
                 }
                 if (o + m > max) {
+                        /* cut on a character boundary: every ASCII byte is one */
+                        if (src == s + i && in[i] < 0x80) {
+                                memcpy(out + o, src, max - o);
+                                o = max;
+                        }
                         altered = true;
                         break;
                 }
