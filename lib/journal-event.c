@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -116,27 +115,66 @@ static int id_display_len(const char *id) {
         return 12;
 }
 
-/* "docker moby, team-a/web-0/web, image registry/web:1" */
-static void message_who(FILE *f, const Event *e) {
-        const char *runtime = runtime_to_string(e->runtime);
+/* A line as it is written: a string builder that remembers running out of memory, so that
+ * the message reads as the sentence it builds and fails once, at the end. */
+typedef struct Line {
+        char *buf;
+        size_t len, size;
+        bool oom;
+} Line;
 
-        fputs(runtime ?: "unknown runtime", f);
-        if (!isempty(e->runtime_namespace))
-                fprintf(f, " %s", e->runtime_namespace);
-        if (!isempty(e->k8s_namespace) || !isempty(e->pod))
-                fprintf(f, ", %s/%s/%s",
-                        isempty(e->k8s_namespace) ? "-" : e->k8s_namespace,
-                        isempty(e->pod) ? "-" : e->pod,
-                        isempty(e->container) ? "-" : e->container);
-        else if (!isempty(e->container))
-                fprintf(f, ", %s", e->container);
-        if (e->sandbox)
-                fputs(", pod sandbox", f);
-        if (!isempty(e->image))
-                fprintf(f, ", image %s", e->image);
+static void line_add(Line *l, const char *s, size_t n) {
+        if (l->oom)
+                return;
+        if (l->size - l->len <= n) {
+                size_t size = l->size * 2 > l->len + n + 1 ? l->size * 2 : l->len + n + 1;
+                char *p = realloc(l->buf, size < 256 ? 256 : size);
+
+                if (!p) {
+                        l->oom = true;
+                        return;
+                }
+                l->buf = p;
+                l->size = size < 256 ? 256 : size;
+        }
+        memcpy(l->buf + l->len, s, n);
+        l->len += n;
+        l->buf[l->len] = '\0';
 }
 
-static void message_reasons(FILE *f, const Event *e) {
+static void line_puts(Line *l, const char *s) {
+        line_add(l, s, strlen(s));
+}
+
+/* "docker moby, team-a/web-0/web, image registry/web:1" */
+static void message_who(Line *l, const Event *e) {
+        const char *runtime = runtime_to_string(e->runtime);
+
+        line_puts(l, runtime ?: "unknown runtime");
+        if (!isempty(e->runtime_namespace)) {
+                line_puts(l, " ");
+                line_puts(l, e->runtime_namespace);
+        }
+        if (!isempty(e->k8s_namespace) || !isempty(e->pod)) {
+                line_puts(l, ", ");
+                line_puts(l, isempty(e->k8s_namespace) ? "-" : e->k8s_namespace);
+                line_puts(l, "/");
+                line_puts(l, isempty(e->pod) ? "-" : e->pod);
+                line_puts(l, "/");
+                line_puts(l, isempty(e->container) ? "-" : e->container);
+        } else if (!isempty(e->container)) {
+                line_puts(l, ", ");
+                line_puts(l, e->container);
+        }
+        if (e->sandbox)
+                line_puts(l, ", pod sandbox");
+        if (!isempty(e->image)) {
+                line_puts(l, ", image ");
+                line_puts(l, e->image);
+        }
+}
+
+static void message_reasons(Line *l, const Event *e) {
         size_t n = 0;
 
         for (char **r = e->reasons; r && *r; r++)
@@ -147,79 +185,85 @@ static void message_reasons(FILE *f, const Event *e) {
 
         for (char **r = e->reasons; *r; r++)
                 if (!isempty(*r)) {
-                        fprintf(f, ": %s", *r);
+                        line_puts(l, ": ");
+                        line_puts(l, *r);
                         break;
                 }
-        if (n > 1)
-                fprintf(f, " (and %zu more)", n - 1);
+        if (n > 1) {
+                char more[48];
+
+                (void) snprintf(more, sizeof more, " (and %zu more)", n - 1);
+                line_puts(l, more);
+        }
 }
 
 /* One line for a human; every detail is in a field of its own as well. Untrusted strings go
  * in as they are: the caller cleans or escapes the whole line. */
 static int message_build(const Event *e, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        int r;
+        Line l = {};
 
-        {
-                _cleanup_(fclosep) FILE *f = open_memstream(&buf, &size);
-                if (!f)
-                        return -ENOMEM;
+        if (isempty(e->container_id))
+                line_puts(&l, "Container ? (");
+        else {
+                line_puts(&l, "Container ");
+                line_add(&l, e->container_id, (size_t) id_display_len(e->container_id));
+                line_puts(&l, " (");
+        }
+        message_who(&l, e);
+        line_puts(&l, ") ");
 
-                if (isempty(e->container_id))
-                        fputs("Container ? (", f);
+        switch (e->verdict) {
+        case EVENT_VERDICT_OK:
+                if (!isempty(e->rule)) {
+                        line_puts(&l, "complies with rule '");
+                        line_puts(&l, e->rule);
+                        line_puts(&l, "'");
+                } else if (e->policy_version > 0)
+                        line_puts(&l, "complies: no rule of the policy applies to it");
                 else
-                        fprintf(f, "Container %.*s (", id_display_len(e->container_id), e->container_id);
-                message_who(f, e);
-                fputs(") ", f);
+                        line_puts(&l, "complies: no policy is active");
+                break;
+        case EVENT_VERDICT_VIOLATION:
+                if (!isempty(e->rule)) {
+                        line_puts(&l, "violates rule '");
+                        line_puts(&l, e->rule);
+                        line_puts(&l, "'");
+                } else
+                        line_puts(&l, "violates the policy");
+                message_reasons(&l, e);
+                break;
+        default:
+                line_puts(&l, "could not be judged");
+                message_reasons(&l, e);
+                break;
+        }
 
-                switch (e->verdict) {
-                case EVENT_VERDICT_OK:
-                        if (!isempty(e->rule))
-                                fprintf(f, "complies with rule '%s'", e->rule);
-                        else if (e->policy_version > 0)
-                                fputs("complies: no rule of the policy applies to it", f);
-                        else
-                                fputs("complies: no policy is active", f);
-                        break;
-                case EVENT_VERDICT_VIOLATION:
-                        if (!isempty(e->rule))
-                                fprintf(f, "violates rule '%s'", e->rule);
-                        else
-                                fputs("violates the policy", f);
-                        message_reasons(f, e);
-                        break;
-                default:
-                        fputs("could not be judged", f);
-                        message_reasons(f, e);
-                        break;
+        switch (e->action) {
+        case EVENT_ACTION_AUDIT:
+                line_puts(&l, "; audit only, left running");
+                break;
+        case EVENT_ACTION_WOULD_KILL:
+                line_puts(&l, "; would be killed, but this is a dry run");
+                break;
+        case EVENT_ACTION_KILLED:
+                line_puts(&l, "; killed");
+                break;
+        case EVENT_ACTION_KILL_FAILED:
+                line_puts(&l, "; kill failed");
+                if (!isempty(e->action_detail)) {
+                        line_puts(&l, ": ");
+                        line_puts(&l, e->action_detail);
                 }
+                break;
+        default:
+                break;
+        }
 
-                switch (e->action) {
-                case EVENT_ACTION_AUDIT:
-                        fputs("; audit only, left running", f);
-                        break;
-                case EVENT_ACTION_WOULD_KILL:
-                        fputs("; would be killed, but this is a dry run", f);
-                        break;
-                case EVENT_ACTION_KILLED:
-                        fputs("; killed", f);
-                        break;
-                case EVENT_ACTION_KILL_FAILED:
-                        fputs("; kill failed", f);
-                        if (!isempty(e->action_detail))
-                                fprintf(f, ": %s", e->action_detail);
-                        break;
-                default:
-                        break;
-                }
-
-                r = fflush(f) == 0 && !ferror(f) ? 0 : -ENOMEM;
-        } /* closing the stream finalises buf */
-        if (r < 0)
-                return r;
-
-        *ret = TAKE_PTR(buf);
+        if (l.oom) {
+                free(l.buf);
+                return -ENOMEM;
+        }
+        *ret = l.buf;
         return 0;
 }
 
@@ -228,10 +272,14 @@ static int message_build(const Event *e, char **ret) {
 typedef int (*FieldSink)(void *userdata, const char *key, const char *value);
 
 static int sink_uint(FieldSink sink, void *userdata, const char *key, uint64_t v) {
-        char buf[21];
+        char buf[21], *p = buf + sizeof buf;
 
-        (void) snprintf(buf, sizeof buf, "%" PRIu64, v);
-        return sink(userdata, key, buf);
+        /* "%" PRIu64, six times an entry, without printf's machinery */
+        *--p = '\0';
+        do
+                *--p = (char) ('0' + v % 10);
+        while (v /= 10);
+        return sink(userdata, key, p);
 }
 
 static int sink_optional(FieldSink sink, void *userdata, const char *key, const char *value) {
