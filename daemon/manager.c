@@ -16,6 +16,7 @@
 #include "capguard/fileio.h"
 #include "capguard/proc-status.h"
 #include "checkpointer.h"
+#include "journal-queue.h"
 #include "log.h"
 #include "manager.h"
 #include "writer.h"
@@ -249,6 +250,9 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         r = sd_event_default(&m->event);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
+        r = journal_queue_new(m->event, &m->journal, &m->journal_queue);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the journal's queue: %m");
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -337,6 +341,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sigint);
         sd_event_source_disable_unref(m->sighup);
         sd_event_source_disable_unref(m->prune_timer);
+        /* what journald has not taken yet: a second, not an exit held up by a stuck journald */
+        m->journal_queue = journal_queue_free(m->journal_queue, 1000 * 1000);
         sd_event_unref(m->event);
 
         tdestroy(m->watches, free_watch);

@@ -81,6 +81,7 @@ typedef struct Manager {
 
         Store *store;
         JournalSocket journal;
+        struct JournalQueue *journal_queue; /* entries journald has not taken yet */
         char *db_path;
         Policy *policy;
         unsigned policy_version;

@@ -5,15 +5,19 @@
 #include <string.h>
 
 #include "capguard/journal-event.h"
+#include "journal-queue.h"
 #include "log.h"
 #include "manager.h"
 #include "writer.h"
 
 static void journal(Manager *m, const Event *e) {
+        _cleanup_(journal_fields_done) JournalFields f = {};
         _cleanup_free_ char *line = NULL;
         int r;
 
-        r = journal_event_send(&m->journal, e);
+        r = journal_event_build(e, &f);
+        if (r >= 0)
+                r = journal_queue_send(m->journal_queue, &f);
         if (r >= 0)
                 return;
         /* No journald (a container, early boot): the same record on stderr, one line. */

@@ -40,7 +40,7 @@ static int journal_socket_connect(JournalSocket *j) {
 
 /* The protocol's way for an entry larger than a datagram: the same bytes in a sealed memfd,
  * passed alone. */
-static int send_memfd(JournalSocket *j, const struct iovec *iov, size_t n) {
+static int send_memfd(JournalSocket *j, const struct iovec *iov, size_t n, int flags) {
         _cleanup_close_ int mfd = -EBADF;
         union {
                 struct cmsghdr cmsg;
@@ -75,7 +75,7 @@ static int send_memfd(JournalSocket *j, const struct iovec *iov, size_t n) {
         c->cmsg_type = SCM_RIGHTS;
         c->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(c), &mfd, sizeof(int));
-        if (sendmsg(j->fd, &mh, MSG_NOSIGNAL) < 0)
+        if (sendmsg(j->fd, &mh, MSG_NOSIGNAL | flags) < 0)
                 return negative_errno();
         return 0;
 }
@@ -85,7 +85,7 @@ static bool is_disconnect(int r) {
         return r == -ECONNREFUSED || r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE;
 }
 
-int journal_socket_send(JournalSocket *j, const struct iovec *fields, size_t n) {
+static int send_entry(JournalSocket *j, const struct iovec *fields, size_t n, int flags) {
         _cleanup_free_ struct iovec *iov = NULL;
         static const char nl = '\n';
         struct msghdr mh = {};
@@ -113,14 +113,22 @@ int journal_socket_send(JournalSocket *j, const struct iovec *fields, size_t n) 
                         if (r < 0)
                                 return r;
                 }
-                if (sendmsg(j->fd, &mh, MSG_NOSIGNAL) >= 0)
+                if (sendmsg(j->fd, &mh, MSG_NOSIGNAL | flags) >= 0)
                         return 0;
                 r = negative_errno();
                 if (r == -EMSGSIZE || r == -ENOBUFS)
-                        return send_memfd(j, iov, 2 * n);
+                        return send_memfd(j, iov, 2 * n, flags);
                 if (!is_disconnect(r))
                         return r;
                 journal_socket_close(j);
         }
         return r;
+}
+
+int journal_socket_send(JournalSocket *j, const struct iovec *fields, size_t n) {
+        return send_entry(j, fields, n, 0);
+}
+
+int journal_socket_try_send(JournalSocket *j, const struct iovec *fields, size_t n) {
+        return send_entry(j, fields, n, MSG_DONTWAIT);
 }

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capguard/macro.h"
+#include "capguard/time-util.h"
+#include "journal-queue.h"
+#include "log.h"
+
+struct JournalQueue {
+        JournalSocket *socket;
+        sd_event *event;
+        sd_event_source *writable; /* EPOLLOUT on the socket, on while entries wait */
+        JournalFields ring[JOURNAL_QUEUE_MAX];
+        size_t head, n;
+        unsigned long dropped;
+};
+
+static JournalFields *ring_at(JournalQueue *q, size_t i) {
+        return &q->ring[(q->head + i) % JOURNAL_QUEUE_MAX];
+}
+
+static void drop_head(JournalQueue *q) {
+        journal_fields_done(ring_at(q, 0));
+        q->head = (q->head + 1) % JOURNAL_QUEUE_MAX;
+        q->n--;
+}
+
+static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+/* Waits for the socket to turn writable; the socket may be another one since the last time,
+ * connected anew after journald restarted. */
+static int arm(JournalQueue *q) {
+        int r;
+
+        if (q->writable && sd_event_source_get_io_fd(q->writable) != q->socket->fd)
+                q->writable = sd_event_source_disable_unref(q->writable);
+        if (!q->writable) {
+                r = sd_event_add_io(q->event, &q->writable, q->socket->fd, EPOLLOUT, on_writable, q);
+                if (r < 0)
+                        return r;
+                (void) sd_event_source_set_description(q->writable, "journal-writable");
+        }
+        return sd_event_source_set_enabled(q->writable, SD_EVENT_ON);
+}
+
+/* Sends what waits, oldest first, until journald's queue is full again. */
+static void flush(JournalQueue *q) {
+        while (q->n > 0) {
+                JournalFields *f = ring_at(q, 0);
+                int r = journal_socket_try_send(q->socket, f->iov, f->n);
+
+                if (r == -EAGAIN) {
+                        r = arm(q);
+                        if (r >= 0)
+                                return;
+                        log_warning_errno(r, "Failed to wait for journald, dropping %zu waiting entries: %m", q->n);
+                } else if (r < 0)
+                        log_warning_errno(r, "journald took no more entries, dropping %zu waiting ones (every verdict "
+                                          "is in the database): %m", q->n);
+                if (r < 0) {
+                        q->dropped += q->n;
+                        while (q->n > 0)
+                                drop_head(q);
+                        break;
+                }
+                drop_head(q);
+        }
+        if (q->writable)
+                (void) sd_event_source_set_enabled(q->writable, SD_EVENT_OFF);
+}
+
+static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        flush(userdata);
+        return 0;
+}
+
+int journal_queue_new(sd_event *event, JournalSocket *socket, JournalQueue **ret) {
+        JournalQueue *q;
+
+        if (!event || !socket || !ret)
+                return -EINVAL;
+        q = calloc(1, sizeof *q);
+        if (!q)
+                return -ENOMEM;
+        q->event = sd_event_ref(event);
+        q->socket = socket;
+        *ret = q;
+        return 0;
+}
+
+int journal_queue_send(JournalQueue *q, JournalFields *f) {
+        int r;
+
+        if (q->n == 0) {
+                r = journal_socket_try_send(q->socket, f->iov, f->n);
+                if (r >= 0) {
+                        journal_fields_done(f);
+                        return 0;
+                }
+                if (r != -EAGAIN)
+                        return r;
+                r = arm(q);
+                if (r < 0)
+                        return r;
+        } else if (q->n == JOURNAL_QUEUE_MAX) {
+                /* journald is far behind: the newest say most of what happens now */
+                if (q->dropped++ % 1000 == 0)
+                        log_warning("journald is not keeping up: %lu entries dropped so far, every verdict "
+                                    "is in the database", q->dropped);
+                drop_head(q);
+        }
+        *ring_at(q, q->n++) = *f;
+        *f = (JournalFields) {};
+        return 0;
+}
+
+size_t journal_queue_waiting(const JournalQueue *q) {
+        return q ? q->n : 0;
+}
+
+unsigned long journal_queue_dropped(const JournalQueue *q) {
+        return q ? q->dropped : 0;
+}
+
+JournalQueue *journal_queue_free(JournalQueue *q, uint64_t timeout_usec) {
+        uint64_t deadline;
+
+        if (!q)
+                return NULL;
+
+        deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
+        while (q->n > 0) {
+                JournalFields *f = ring_at(q, 0);
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
+                int r = journal_socket_try_send(q->socket, f->iov, f->n);
+
+                if (r >= 0) {
+                        drop_head(q);
+                        continue;
+                }
+                if (r != -EAGAIN || now >= deadline ||
+                    poll(&(struct pollfd) { .fd = q->socket->fd, .events = POLLOUT }, 1,
+                         (int) ((deadline - now + 999) / 1000)) < 0) {
+                        log_warning("journald did not take %zu entries before exit, dropping them (every verdict is "
+                                    "in the database)", q->n);
+                        q->dropped += q->n;
+                        break;
+                }
+        }
+        while (q->n > 0)
+                drop_head(q);
+        sd_event_source_disable_unref(q->writable);
+        sd_event_unref(q->event);
+        free(q);
+        return NULL;
+}

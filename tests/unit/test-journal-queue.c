@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "capguard/journal-event.h"
+#include "journal-queue.h"
+
+/* A journald that reads only when told to: a datagram socket bound in a scratch directory. */
+static char dir[] = "/tmp/capguard-journal-queue-XXXXXX";
+static char path[100];
+static int journald = -1;
+
+static void setup(void) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        (void) snprintf(path, sizeof path, "%s/socket", dir);
+        (void) snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+        journald = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(journald, 0);
+        ck_assert_int_eq(bind(journald, (struct sockaddr *) &sa, sizeof sa), 0);
+}
+
+static void teardown(void) {
+        close(journald);
+        (void) unlink(path);
+        (void) rmdir(dir);
+}
+
+/* How many datagrams a socket takes before its reader reads one: a sender blocks past it. */
+static unsigned max_dgram_qlen(void) {
+        FILE *f = fopen("/proc/sys/net/unix/max_dgram_qlen", "re");
+        unsigned n = 0;
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(fscanf(f, "%u", &n), 1);
+        fclose(f);
+        return n;
+}
+
+/* Entry i, as capguardd builds one, its container named c<i>. */
+static void entry(unsigned i, JournalFields *ret) {
+        char id[32];
+        Event e = {
+                .container_id = id,
+                .runtime = RUNTIME_RUNC,
+                .verdict = EVENT_VERDICT_OK,
+                .action = EVENT_ACTION_NONE,
+                .no_new_privs = -1,
+                .seccomp = -1,
+        };
+
+        (void) snprintf(id, sizeof id, "c%u", i);
+        ck_assert_int_eq(journal_event_build(&e, ret), 0);
+}
+
+/* The next entry journald has, by the number of its container; -1 if none waits. */
+static int next_received(void) {
+        char buf[8192];
+        ssize_t n = recv(journald, buf, sizeof buf - 1, 0);
+        const char *id;
+
+        if (n < 0) {
+                ck_assert_int_eq(errno, EAGAIN);
+                return -1;
+        }
+        buf[n] = '\0';
+        id = strstr(buf, "\nCAPGUARD_CONTAINER_ID=c");
+        ck_assert_ptr_nonnull(id);
+        return atoi(id + strlen("\nCAPGUARD_CONTAINER_ID=c"));
+}
+
+/* Reads what journald was sent, running the loop that sends what waits, into got[]. */
+static unsigned drain(sd_event *e, JournalQueue *q, int *got, unsigned max) {
+        unsigned n = 0;
+
+        for (int idle = 0; idle < 100;) {
+                int i = next_received();
+
+                if (i >= 0) {
+                        ck_assert_uint_lt(n, max);
+                        got[n++] = i;
+                        idle = 0;
+                        continue;
+                }
+                if (journal_queue_waiting(q) == 0)
+                        break;
+                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+                idle++;
+        }
+        ck_assert_uint_eq(journal_queue_waiting(q), 0);
+        return n;
+}
+
+START_TEST(test_never_waits_and_keeps_order) {
+        JournalSocket j = JOURNAL_SOCKET_INIT(path);
+        unsigned total = max_dgram_qlen() + 100;
+        JournalQueue *q = NULL;
+        sd_event *e = NULL;
+        int *got = calloc(total, sizeof *got);
+
+        ck_assert_ptr_nonnull(got);
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
+
+        /* journald reads nothing meanwhile: with a blocking send this would hang here */
+        for (unsigned i = 0; i < total; i++) {
+                JournalFields f = {};
+
+                entry(i, &f);
+                ck_assert_int_eq(journal_queue_send(q, &f), 0);
+                ck_assert_ptr_null(f.iov); /* the queue's now, sent or kept */
+        }
+        ck_assert_uint_gt(journal_queue_waiting(q), 0);
+        ck_assert_uint_lt(journal_queue_waiting(q), total);
+
+        /* once journald reads, everything arrives, in order, nothing dropped */
+        ck_assert_uint_eq(drain(e, q, got, total), total);
+        for (unsigned i = 0; i < total; i++)
+                ck_assert_int_eq(got[i], (int) i);
+        ck_assert_uint_eq(journal_queue_dropped(q), 0);
+
+        ck_assert_ptr_null(journal_queue_free(q, 0));
+        journal_socket_close(&j);
+        sd_event_unref(e);
+        free(got);
+}
+END_TEST
+
+START_TEST(test_full_drops_the_oldest_waiting) {
+        JournalSocket j = JOURNAL_SOCKET_INIT(path);
+        unsigned extra = 5, total, direct = 0;
+        JournalQueue *q = NULL;
+        sd_event *e = NULL;
+        int *got;
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
+
+        /* until one waits: those went straight to journald */
+        for (;;) {
+                JournalFields f = {};
+
+                entry(direct, &f);
+                ck_assert_int_eq(journal_queue_send(q, &f), 0);
+                if (journal_queue_waiting(q) > 0)
+                        break;
+                direct++;
+        }
+        total = direct + JOURNAL_QUEUE_MAX + extra;
+        for (unsigned i = direct + 1; i < total; i++) {
+                JournalFields f = {};
+
+                entry(i, &f);
+                ck_assert_int_eq(journal_queue_send(q, &f), 0);
+        }
+        ck_assert_uint_eq(journal_queue_waiting(q), JOURNAL_QUEUE_MAX);
+        ck_assert_uint_eq(journal_queue_dropped(q), extra);
+
+        /* what went straight, then the newest JOURNAL_QUEUE_MAX of the rest */
+        got = calloc(total, sizeof *got);
+        ck_assert_ptr_nonnull(got);
+        ck_assert_uint_eq(drain(e, q, got, total), direct + JOURNAL_QUEUE_MAX);
+        for (unsigned i = 0; i < direct; i++)
+                ck_assert_int_eq(got[i], (int) i);
+        for (unsigned i = 0; i < JOURNAL_QUEUE_MAX; i++)
+                ck_assert_int_eq(got[direct + i], (int) (direct + extra + i));
+
+        ck_assert_ptr_null(journal_queue_free(q, 0));
+        journal_socket_close(&j);
+        sd_event_unref(e);
+        free(got);
+}
+END_TEST
+
+START_TEST(test_no_journald) {
+        char missing[300];
+        JournalSocket j;
+        JournalQueue *q = NULL;
+        JournalFields f = {};
+        sd_event *e = NULL;
+
+        (void) snprintf(missing, sizeof missing, "%s/none", dir);
+        j = (JournalSocket) JOURNAL_SOCKET_INIT(missing);
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
+
+        /* refused at once, and the entry left to the caller (capguardd writes it to stderr) */
+        entry(1, &f);
+        ck_assert_int_eq(journal_queue_send(q, &f), -ENOENT);
+        ck_assert_ptr_nonnull(f.iov);
+        ck_assert_uint_eq(journal_queue_waiting(q), 0);
+        journal_fields_done(&f);
+
+        ck_assert_ptr_null(journal_queue_free(q, 0));
+        ck_assert_ptr_null(journal_queue_free(NULL, 0));
+        sd_event_unref(e);
+}
+END_TEST
+
+START_TEST(test_free_gives_up_on_a_stuck_journald) {
+        JournalSocket j = JOURNAL_SOCKET_INIT(path);
+        JournalQueue *q = NULL;
+        sd_event *e = NULL;
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
+        for (unsigned i = 0; journal_queue_waiting(q) < 3; i++) {
+                JournalFields f = {};
+
+                entry(i, &f);
+                ck_assert_int_eq(journal_queue_send(q, &f), 0);
+        }
+        /* nothing reads: it returns after the timeout, not never */
+        ck_assert_ptr_null(journal_queue_free(q, 50 * 1000));
+        journal_socket_close(&j);
+        sd_event_unref(e);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("journal-queue");
+        TCase *tc = tcase_create("journal-queue");
+        SRunner *sr;
+        int failed;
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_never_waits_and_keeps_order);
+        tcase_add_test(tc, test_full_drops_the_oldest_waiting);
+        tcase_add_test(tc, test_no_journald);
+        tcase_add_test(tc, test_free_gives_up_on_a_stuck_journald);
+        suite_add_tcase(s, tc);
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
