@@ -16,6 +16,7 @@ struct JournalQueue {
         JournalFields ring[JOURNAL_QUEUE_MAX];
         size_t head, n;
         unsigned long dropped;
+        bool stuck; /* took nothing for JOURNAL_QUEUE_STALL_MSEC: until it takes one again */
 };
 
 static JournalFields *ring_at(JournalQueue *q, size_t i) {
@@ -67,6 +68,10 @@ static void flush(JournalQueue *q) {
                         break;
                 }
                 drop_head(q);
+                if (q->stuck) {
+                        log_info("journald reads again");
+                        q->stuck = false;
+                }
         }
         if (q->writable)
                 (void) sd_event_source_set_enabled(q->writable, SD_EVENT_OFF);
@@ -94,6 +99,24 @@ int journal_queue_new(sd_event *event, JournalSocket *socket, JournalQueue **ret
 int journal_queue_send(JournalQueue *q, JournalFields *f) {
         int r;
 
+        if (q->n == JOURNAL_QUEUE_MAX) {
+                /* A burst outruns journald: wait for it, as a blocking send would have. One
+                 * that takes nothing for that long is stuck, and the loop does not wait for it
+                 * again until it reads: meanwhile the oldest entry goes for each new one. */
+                if (!q->stuck && poll(&(struct pollfd) { .fd = q->socket->fd, .events = POLLOUT }, 1,
+                                      JOURNAL_QUEUE_STALL_MSEC) > 0)
+                        flush(q);
+                if (q->n == JOURNAL_QUEUE_MAX) {
+                        if (!q->stuck)
+                                log_warning("journald took no entry for %d ms: dropping the oldest of those waiting "
+                                            "until it reads again (every verdict is in the database)",
+                                            JOURNAL_QUEUE_STALL_MSEC);
+                        q->stuck = true;
+                        q->dropped++;
+                        drop_head(q);
+                }
+        }
+
         if (q->n == 0) {
                 r = journal_socket_try_send(q->socket, f->iov, f->n);
                 if (r >= 0) {
@@ -105,12 +128,6 @@ int journal_queue_send(JournalQueue *q, JournalFields *f) {
                 r = arm(q);
                 if (r < 0)
                         return r;
-        } else if (q->n == JOURNAL_QUEUE_MAX) {
-                /* journald is far behind: the newest say most of what happens now */
-                if (q->dropped++ % 1000 == 0)
-                        log_warning("journald is not keeping up: %lu entries dropped so far, every verdict "
-                                    "is in the database", q->dropped);
-                drop_head(q);
         }
         *ring_at(q, q->n++) = *f;
         *f = (JournalFields) {};

@@ -13,9 +13,12 @@
  * order, and go out as its socket turns writable. */
 typedef struct JournalQueue JournalQueue;
 
-/* Entries that may wait: some 600 KiB. Past that the oldest is dropped and counted; every
- * verdict is in the database too. */
+/* Entries that may wait: some 600 KiB. A burst that fills the queue waits for journald, as
+ * a blocking send would; a journald that takes nothing for JOURNAL_QUEUE_STALL_MSEC is stuck,
+ * and until it reads again the oldest waiting entry is dropped (counted, logged) for each new
+ * one: every verdict is in the database too. */
 #define JOURNAL_QUEUE_MAX 256
+#define JOURNAL_QUEUE_STALL_MSEC 250
 
 int journal_queue_new(sd_event *event, JournalSocket *socket, JournalQueue **ret);
 
@@ -25,7 +28,7 @@ int journal_queue_new(sd_event *event, JournalSocket *socket, JournalQueue **ret
 int journal_queue_send(JournalQueue *q, JournalFields *f);
 
 size_t journal_queue_waiting(const JournalQueue *q);
-/* Entries dropped so far: the queue full, or journald gone while they waited. */
+/* Entries dropped so far: journald stuck with the queue full, or gone while they waited. */
 unsigned long journal_queue_dropped(const JournalQueue *q);
 
 /* Gives journald up to timeout_usec to take what waits, then drops the rest (logged), and

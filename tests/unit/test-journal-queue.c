@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +181,69 @@ START_TEST(test_full_drops_the_oldest_waiting) {
 }
 END_TEST
 
+typedef struct Reader {
+        unsigned total, n;
+        int *got;
+} Reader;
+
+/* A journald that keeps reading, slower than entries come */
+static void *slow_reader(void *userdata) {
+        Reader *r = userdata;
+
+        for (int idle = 0; r->n < r->total && idle < 3000;) {
+                int i;
+
+                (void) poll(&(struct pollfd) { .fd = journald, .events = POLLIN }, 1, 10);
+                i = next_received();
+                if (i < 0) {
+                        idle++;
+                        continue;
+                }
+                idle = 0;
+                r->got[r->n++] = i;
+                usleep(20);
+        }
+        return NULL;
+}
+
+START_TEST(test_burst_waits_for_a_slow_journald) {
+        JournalSocket j = JOURNAL_SOCKET_INIT(path);
+        Reader r = { .total = max_dgram_qlen() + 3 * JOURNAL_QUEUE_MAX };
+        JournalQueue *q = NULL;
+        sd_event *e = NULL;
+        pthread_t t;
+
+        r.got = calloc(r.total, sizeof *r.got);
+        ck_assert_ptr_nonnull(r.got);
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
+        ck_assert_int_eq(pthread_create(&t, NULL, slow_reader, &r), 0);
+
+        /* three queues' worth more than journald's socket holds: the sender waits, nothing goes */
+        for (unsigned i = 0; i < r.total; i++) {
+                JournalFields f = {};
+
+                entry(i, &f);
+                ck_assert_int_eq(journal_queue_send(q, &f), 0);
+                if (i % 16 == 0)
+                        ck_assert_int_ge(sd_event_run(e, 0), 0);
+        }
+        while (journal_queue_waiting(q) > 0)
+                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+
+        ck_assert_uint_eq(journal_queue_dropped(q), 0);
+        ck_assert_uint_eq(r.n, r.total);
+        for (unsigned i = 0; i < r.total; i++)
+                ck_assert_int_eq(r.got[i], (int) i);
+
+        ck_assert_ptr_null(journal_queue_free(q, 0));
+        journal_socket_close(&j);
+        sd_event_unref(e);
+        free(r.got);
+}
+END_TEST
+
 START_TEST(test_no_journald) {
         char missing[300];
         JournalSocket j;
@@ -233,6 +298,7 @@ int main(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_never_waits_and_keeps_order);
         tcase_add_test(tc, test_full_drops_the_oldest_waiting);
+        tcase_add_test(tc, test_burst_waits_for_a_slow_journald);
         tcase_add_test(tc, test_no_journald);
         tcase_add_test(tc, test_free_gives_up_on_a_stuck_journald);
         suite_add_tcase(s, tc);
