@@ -3,7 +3,8 @@
 # capguardd and bad input: state files that are not JSON, symlinks, huge, or name a pid that is
 # gone or not the container's are recorded with the reason and the daemon goes on; a database
 # locked by a long query or on a full disk delays the history, never the journal, and loses
-# nothing; an inotify queue that overflows costs a rescan, not a container.
+# nothing; an inotify queue that overflows costs a rescan, not a container; a journald that
+# reads nothing holds up no verdict.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../stack/lib.sh
 source "$CAPGUARD_SOURCE_ROOT/tests/stack/lib.sh"
@@ -180,6 +181,37 @@ check "inotify overflow: every container is judged all the same" judged_in "$wor
 check "inotify overflow: the daemon rescanned" grep -q "inotify queue overflowed, rescanning every root" "$work/overflow.log"
 check "inotify overflow: capguardd still runs" kill -0 "$second"
 kill "$second"
+
+# a journald that reads nothing: its socket takes net.unix.max_dgram_qlen entries, and a loop
+# that waited for it would judge no container past those until it read again
+journald_pid=$(pidof systemd-journald | awk '{ print $1 }')
+if [[ -n $journald_pid ]]; then
+        mkdir -p "$work/root-stuck"
+        start_second stuck "$work/stuck.db" "$work/root-stuck" || bail_out "capguardd (stuck) did not start"
+        qlen=$(cat /proc/sys/net/unix/max_dgram_qlen)
+        n=$((qlen + 30))
+        spawn_sleepers "$n"
+        cleanup_add kill -CONT "$journald_pid"
+        kill -STOP "$journald_pid"
+        for ((i = 0; i < n; i++)); do
+                put_in "$work/root-stuck" "stuck$i-$tag" "${sleepers[i]}"
+        done
+        ok=0
+        judged_in "$work/stuck.db" "stuck" "$n" && ok=1
+        kill -CONT "$journald_pid"
+        check "journald stopped: every container is judged meanwhile" test "$ok" -eq 1
+        journal=""
+        for _ in $(seq 50); do
+                journal=$(journalctl -o json --no-pager "CAPGUARD_CONTAINER_ID=stuck$((n - 1))-$tag" 2>/dev/null || true)
+                [[ -n $journal ]] && break
+                sleep 0.1
+        done
+        check "journald reading again: the last entry reaches the journal" test -n "$journal"
+        check "journald stopped: capguardd still runs" kill -0 "$second"
+        kill "$second"
+else
+        not_ok "journald stopped: no systemd-journald to stop"
+fi
 
 # a full disk: the journal at once, the store once there is room again
 if mountpoint -q /proc && mkdir -p "$work/full" && mount -t tmpfs -o size=1m tmpfs "$work/full" 2>/dev/null; then
