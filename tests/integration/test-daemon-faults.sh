@@ -46,6 +46,16 @@ put() { # put ID CONTENT: the state file written aside, then renamed in, as runc
         mv "$root/$1/state.json.tmp" "$root/$1/state.json"
 }
 
+journal_of() { # journal_of ID TRIES -> capguardd's journal entries for the container, once there
+        local got=""
+        for _ in $(seq "$2"); do
+                got=$(journalctl -o json --no-pager "CAPGUARD_CONTAINER_ID=$1" 2>/dev/null || true)
+                [[ -n $got ]] && break
+                sleep 0.1
+        done
+        printf '%s' "$got"
+}
+
 reason_of() { # reason_of ID -> the verdict and first reason, once recorded
         local got=""
         for _ in $(seq 60); do
@@ -113,12 +123,7 @@ SQL
 lock=$!
 sleep 0.5
 put "locked-$tag" "$(state "locked-$tag" "$locked_pid" "$(start_of "$locked_pid")")"
-journal=""
-for _ in $(seq 20); do
-        journal=$(journalctl -o json --no-pager "CAPGUARD_CONTAINER_ID=locked-$tag" 2>/dev/null || true)
-        [[ -n $journal ]] && break
-        sleep 0.1
-done
+journal=$(journal_of "locked-$tag" 20)
 check "while the database is locked, the verdict reaches the journal" test -n "$journal"
 wait "$lock" 2>/dev/null || true
 is "$(reason_of "locked-$tag" | cut -d: -f1)" ok "once the lock is gone, the verdict is in the database"
@@ -200,12 +205,7 @@ if [[ -n $journald_pid ]]; then
         judged_in "$work/stuck.db" "stuck" "$n" && ok=1
         kill -CONT "$journald_pid"
         check "journald stopped: every container is judged meanwhile" test "$ok" -eq 1
-        journal=""
-        for _ in $(seq 50); do
-                journal=$(journalctl -o json --no-pager "CAPGUARD_CONTAINER_ID=stuck$((n - 1))-$tag" 2>/dev/null || true)
-                [[ -n $journal ]] && break
-                sleep 0.1
-        done
+        journal=$(journal_of "stuck$((n - 1))-$tag" 50)
         check "journald reading again: the last entry reaches the journal" test -n "$journal"
         check "journald stopped: capguardd still runs" kill -0 "$second"
         kill "$second"
@@ -223,12 +223,7 @@ if mountpoint -q /proc && mkdir -p "$work/full" && mount -t tmpfs -o size=1m tmp
         for ((i = 0; i < 40; i++)); do
                 put_in "$work/root-full" "full$i-$tag" "${sleepers[i]}"
         done
-        journal=""
-        for _ in $(seq 50); do
-                journal=$(journalctl -o json --no-pager "CAPGUARD_CONTAINER_ID=full39-$tag" 2>/dev/null || true)
-                [[ -n $journal ]] && break
-                sleep 0.1
-        done
+        journal=$(journal_of "full39-$tag" 50)
         check "a full disk: the verdicts reach the journal" test -n "$journal"
         for _ in $(seq 50); do
                 grep -q "keeping them until the store recovers" "$work/full.log" && break

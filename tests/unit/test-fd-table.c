@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <check.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "check-util.h"
 #include "fd-table.h"
 
 /* The slots the kernel holds for this process's descriptors: /proc/self/status, FDSize. */
@@ -69,17 +69,11 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("fd-table");
         TCase *tc = tcase_create("fd-table");
-        SRunner *sr;
-        int failed;
 
+        /* each test in a child of its own (meson sets CK_FORK=yes): a test's table must not be
+         * the one the test before it grew */
         tcase_add_test(tc, test_grows_and_leaves_nothing_open);
         tcase_add_test(tc, test_stays_within_the_limit);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        /* fork mode whatever CK_FORK says: a test's table must not be the one before it grew */
-        srunner_set_fork_status(sr, CK_FORK);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return run_suite(s);
 }

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <check.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "capguard/journal-event.h"
+#include "check-util.h"
 #include "journal-queue.h"
 
 /* A journald that reads only when told to: a datagram socket bound in a scratch directory. */
@@ -292,8 +292,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("journal-queue");
         TCase *tc = tcase_create("journal-queue");
-        SRunner *sr;
-        int failed;
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_never_waits_and_keeps_order);
@@ -302,9 +300,5 @@ int main(void) {
         tcase_add_test(tc, test_no_journald);
         tcase_add_test(tc, test_free_gives_up_on_a_stuck_journald);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return run_suite(s);
 }
