@@ -13,6 +13,7 @@ struct JournalQueue {
         JournalSocket *socket;
         sd_event *event;
         sd_event_source *writable; /* EPOLLOUT on the socket, on while entries wait */
+        unsigned writable_generation; /* the socket's connection it watches */
         JournalFields ring[JOURNAL_QUEUE_MAX];
         size_t head, n;
         unsigned long dropped;
@@ -31,17 +32,19 @@ static void drop_head(JournalQueue *q) {
 
 static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
-/* Waits for the socket to turn writable; the socket may be another one since the last time,
- * connected anew after journald restarted. */
+/* Waits for the socket to turn writable. It may be another connection since the last time,
+ * made after journald restarted, with the old one's fd number or not: epoll forgot the old one
+ * when it was closed, and the new one is watched afresh. */
 static int arm(JournalQueue *q) {
         int r;
 
-        if (q->writable && sd_event_source_get_io_fd(q->writable) != q->socket->fd)
+        if (q->writable && q->writable_generation != q->socket->generation)
                 q->writable = sd_event_source_disable_unref(q->writable);
         if (!q->writable) {
                 r = sd_event_add_io(q->event, &q->writable, q->socket->fd, EPOLLOUT, on_writable, q);
                 if (r < 0)
                         return r;
+                q->writable_generation = q->socket->generation;
                 (void) sd_event_source_set_description(q->writable, "journal-writable");
         }
         return sd_event_source_set_enabled(q->writable, SD_EVENT_ON);

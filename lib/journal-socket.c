@@ -35,6 +35,7 @@ static int journal_socket_connect(JournalSocket *j) {
                 return negative_errno();
 
         j->fd = TAKE_FD(fd);
+        j->generation++;
         return 0;
 }
 

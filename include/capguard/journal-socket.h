@@ -13,6 +13,8 @@
 typedef struct JournalSocket {
         int fd;
         const char *path;
+        /* counts connections: a new one may have the fd number of the one it replaced */
+        unsigned generation;
 } JournalSocket;
 
 #define JOURNAL_SOCKET_INIT(p) { .fd = -EBADF, .path = (p) }

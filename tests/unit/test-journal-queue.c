@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -33,6 +34,20 @@ static void teardown(void) {
         close(journald);
         (void) unlink(path);
         (void) rmdir(dir);
+}
+
+/* journald restarted: its socket bound anew at the same path, what it had unread gone */
+static void restart_journald(void) {
+        teardown();
+        ck_assert_int_eq(mkdir(dir, 0700), 0);
+        {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+                (void) snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+                journald = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+                ck_assert_int_ge(journald, 0);
+                ck_assert_int_eq(bind(journald, (struct sockaddr *) &sa, sizeof sa), 0);
+        }
 }
 
 /* How many datagrams a socket takes before its reader reads one: a sender blocks past it. */
@@ -244,6 +259,42 @@ START_TEST(test_burst_waits_for_a_slow_journald) {
 }
 END_TEST
 
+START_TEST(test_journald_restarts) {
+        JournalSocket j = JOURNAL_SOCKET_INIT(path);
+        unsigned total = 2 * max_dgram_qlen() + 20, sent;
+        JournalQueue *q = NULL;
+        sd_event *e = NULL;
+        int *got = calloc(total, sizeof *got);
+        unsigned n;
+
+        ck_assert_ptr_nonnull(got);
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
+        for (sent = 0; sent < total; sent++) {
+                JournalFields f = {};
+
+                entry(sent, &f);
+                ck_assert_int_eq(journal_queue_send(q, &f), 0);
+        }
+        ck_assert_uint_gt(journal_queue_waiting(q), max_dgram_qlen());
+
+        /* what the old journald held is lost with it; what waited goes to the new one, whose
+         * socket is watched afresh even where it got the old one's fd number */
+        restart_journald();
+        n = drain(e, q, got, total);
+        ck_assert_uint_gt(n, 0);
+        for (unsigned i = 1; i < n; i++)
+                ck_assert_int_eq(got[i], got[i - 1] + 1);
+        ck_assert_int_eq(got[n - 1], (int) total - 1);
+        ck_assert_uint_ge(j.generation, 2);
+
+        ck_assert_ptr_null(journal_queue_free(q, 0));
+        journal_socket_close(&j);
+        sd_event_unref(e);
+        free(got);
+}
+END_TEST
+
 START_TEST(test_no_journald) {
         char missing[300];
         JournalSocket j;
@@ -297,6 +348,7 @@ int main(void) {
         tcase_add_test(tc, test_never_waits_and_keeps_order);
         tcase_add_test(tc, test_full_drops_the_oldest_waiting);
         tcase_add_test(tc, test_burst_waits_for_a_slow_journald);
+        tcase_add_test(tc, test_journald_restarts);
         tcase_add_test(tc, test_no_journald);
         tcase_add_test(tc, test_free_gives_up_on_a_stuck_journald);
         suite_add_tcase(s, tc);
