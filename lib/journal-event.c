@@ -439,6 +439,17 @@ int journal_event_build(const Event *e, JournalFields *ret) {
         if (r < 0)
                 return r;
 
+        /* to size: an entry may wait a while for journald (daemon/journal-queue.c), and a
+         * shrinking realloc() stays in place */
+        {
+                char *buf = realloc(b.f.buf, b.used);
+                struct iovec *iov = reallocarray(b.f.iov, b.f.n, sizeof *iov);
+
+                if (buf)
+                        b.f.buf = buf;
+                if (iov)
+                        b.f.iov = iov;
+        }
         for (size_t i = 0; i < b.f.n; i++)
                 b.f.iov[i].iov_base = b.f.buf + (uintptr_t) b.f.iov[i].iov_base;
         *ret = b.f;
