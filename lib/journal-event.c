@@ -441,7 +441,7 @@ int journal_event_build(const Event *e, JournalFields *ret) {
 
         /* to size: an entry may wait a while for journald (daemon/journal-queue.c), and a
          * shrinking realloc() stays in place */
-        {
+        if (b.f.n > 0) { /* always: MESSAGE_ID and the rest; a realloc() to 0 would free */
                 char *buf = realloc(b.f.buf, b.used);
                 struct iovec *iov = reallocarray(b.f.iov, b.f.n, sizeof *iov);
 
