@@ -464,7 +464,11 @@ static int prune_object(Pruner *s, const JsonKeep *keep, unsigned depth, json_ob
                         r = prune_object(s, k->keep, depth + 1, &v);
                 else {
                         r = scan_value(s, depth + 1);
-                        if (r >= 0 && k)
+                        if (r >= 0 && k && k->raw) {
+                                v = json_object_new_string_len(value_start, (int) (s->p - value_start));
+                                if (!v)
+                                        r = -ENOMEM;
+                        } else if (r >= 0 && k)
                                 r = parse_span(s, value_start, s->p, &v);
                 }
                 if (r < 0)

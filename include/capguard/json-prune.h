@@ -2,6 +2,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* What to keep of an object: each member whose key Go would read into the field name (as
@@ -11,6 +12,9 @@
 typedef struct JsonKeep {
         const char *name;
         const struct JsonKeep *keep;
+        /* the value's text, as the scan checked it, in a json string instead of a tree: for a
+         * caller that reads it faster itself (oci_capabilities_parse_text()) */
+        bool raw;
 } JsonKeep;
 
 /* Checks that buf is one JSON object as oci_json_parse() does (RFC 8259 strictly, at most
