@@ -225,6 +225,149 @@ int oci_capabilities_parse(json_object *o, const char *const keys[static _CAP_SE
         return 0;
 }
 
+/* ---- the same from text ---- */
+
+static const char *text_ws(const char *p, const char *end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+                p++;
+        return p;
+}
+
+/* At '"' of a string the scan checked: its bytes, if it has no escape, and past it; NULL if
+ * it has one (json-c's to decode). */
+static const char *text_plain_string(const char *p, const char *end, const char **ret_s, size_t *ret_len) {
+        const char *q = end - p > 1 ? memchr(p + 1, '"', (size_t) (end - p - 1)) : NULL;
+
+        if (!q || memchr(p + 1, '\\', (size_t) (q - p - 1)))
+                return NULL;
+        *ret_s = p + 1;
+        *ret_len = (size_t) (q - p - 1);
+        return q + 1;
+}
+
+static bool text_null(const char *p, const char *end) {
+        return end - p >= 4 && memcmp(p, "null", 4) == 0;
+}
+
+static int cap_name_add(const char *name, size_t len, uint64_t *mask, OciUnknownCaps *unknown) {
+        char buf[OCI_CAP_NAME_MAX];
+        unsigned cap;
+
+        /* longer ones are no capability's name: unknown, as from a json-c string */
+        if (len < sizeof buf) {
+                memcpy(buf, name, len);
+                buf[len] = '\0';
+                if (capability_from_oci_name(buf, len, &cap) >= 0) {
+                        *mask |= cap_bit(cap);
+                        return 0;
+                }
+        }
+        return unknown_caps_add(unknown, name, len);
+}
+
+/* What capguard's own configs and every runtime's hold: an object of the five sets, each null
+ * or an array of strings without escapes and nulls. 1 and the sets read, or 0 for anything
+ * else, which oci_capabilities_parse() reads from json-c's tree: a key of another spelling, an
+ * unknown or repeated one, an escape, another type. The same sets and unknown names either
+ * way, in the same order: the fuzz target holds the two together. */
+static int caps_plain(const char *p, const char *end, const char *const keys[static _CAP_SET_MAX], CapSets *ret,
+                      OciUnknownCaps *unknown) {
+        const char *lists[_CAP_SET_MAX] = {}; /* each set's '[', read in CapSet order below */
+        CapSets caps = {};
+        int r;
+
+        p = text_ws(p, end);
+        if (p >= end || *p != '{')
+                return 0;
+        p = text_ws(p + 1, end);
+        while (p < end && *p != '}') {
+                const char *key;
+                size_t key_len;
+                CapSet set = _CAP_SET_MAX;
+
+                if (*p != '"' || !(p = text_plain_string(p, end, &key, &key_len)))
+                        return 0;
+                for (CapSet c = 0; c < _CAP_SET_MAX; c++)
+                        if (strlen(keys[c]) == key_len && memcmp(key, keys[c], key_len) == 0)
+                                set = c;
+                if (set == _CAP_SET_MAX || lists[set])
+                        return 0;
+                p = text_ws(p, end);
+                if (p >= end || *p != ':')
+                        return 0;
+                p = text_ws(p + 1, end);
+                if (text_null(p, end)) {
+                        p += 4; /* null: an empty set, as an absent one */
+                        lists[set] = "";
+                } else {
+                        if (p >= end || *p != '[')
+                                return 0;
+                        lists[set] = p;
+                        for (p = text_ws(p + 1, end); p < end && *p != ']';) {
+                                const char *name;
+                                size_t len;
+
+                                if (text_null(p, end))
+                                        p += 4;
+                                else if (*p != '"' || !(p = text_plain_string(p, end, &name, &len)))
+                                        return 0;
+                                p = text_ws(p, end);
+                                if (p < end && *p == ',')
+                                        p = text_ws(p + 1, end);
+                        }
+                        if (p >= end)
+                                return 0;
+                        p++; /* past the ']' */
+                }
+                p = text_ws(p, end);
+                if (p < end && *p == ',')
+                        p = text_ws(p + 1, end);
+        }
+
+        for (CapSet c = 0; c < _CAP_SET_MAX; c++) {
+                if (!lists[c] || !*lists[c])
+                        continue;
+                for (p = text_ws(lists[c] + 1, end); p < end && *p != ']';) {
+                        const char *name = NULL;
+                        size_t len = 0;
+
+                        if (text_null(p, end))
+                                p += 4;
+                        else {
+                                p = text_plain_string(p, end, &name, &len);
+                                if (!p) /* the first pass found it plain */
+                                        return -EBADMSG;
+                                r = cap_name_add(name, len, &caps.mask[c], unknown);
+                                if (r < 0)
+                                        return r;
+                        }
+                        p = text_ws(p, end);
+                        if (p < end && *p == ',')
+                                p = text_ws(p + 1, end);
+                }
+        }
+        *ret = caps;
+        return 1;
+}
+
+int oci_capabilities_parse_text(const char *text, size_t len, const char *const keys[static _CAP_SET_MAX],
+                                CapSets *ret, OciUnknownCaps *unknown) {
+        _cleanup_json_ json_object *o = NULL;
+        int r;
+
+        if (!text || !keys || !ret)
+                return -EINVAL;
+        r = caps_plain(text, text + len, keys, ret, unknown);
+        if (r != 0)
+                return r < 0 ? r : 0;
+
+        /* the slow way: the fast one read nothing into *unknown before it gave up */
+        r = oci_json_parse(text, len, &o);
+        if (r < 0)
+                return r;
+        return oci_capabilities_parse(o, keys, ret, unknown);
+}
+
 /* ---- config.json ---- */
 
 void oci_config_done(OciConfig *c) {
@@ -293,11 +436,13 @@ static int parse_process(json_object *root, OciConfig *c) {
         if (r <= 0)
                 return r < 0 ? r : -EBADMSG;
 
-        r = oci_json_member(process, "capabilities", json_type_object, &caps);
+        /* kept as its text (keep_process): most often read without json-c */
+        r = oci_json_member(process, "capabilities", json_type_string, &caps);
         if (r < 0)
                 return r;
-        if (r > 0) {
-                r = oci_capabilities_parse(caps, oci_capset_keys, &c->caps, &c->unknown_caps);
+        if (r > 0 && !streq(json_object_get_string(caps), "null")) {
+                r = oci_capabilities_parse_text(json_object_get_string(caps), (size_t) json_object_get_string_len(caps),
+                                                oci_capset_keys, &c->caps, &c->unknown_caps);
                 if (r < 0)
                         return r;
                 c->has_caps = true;
@@ -428,7 +573,7 @@ static int parse_annotations(json_object *root, Runtime runtime, OciConfig *c) {
 /* What the parse_*() above read; the rest (mounts, environment, hooks, seccomp rules) is
  * checked and skipped. */
 static const JsonKeep keep_process[] = {
-        { "capabilities" }, { "user" }, { "noNewPrivileges" }, { "args" }, {}
+        { "capabilities", .raw = true }, { "user" }, { "noNewPrivileges" }, { "args" }, {}
 };
 static const JsonKeep keep_linux[] = {
         { "seccomp", (const JsonKeep[]) { {} } }, /* whether there is one */

@@ -103,6 +103,13 @@ int oci_config_read_at(int dir_fd, const char *path, Runtime runtime, OciConfig 
 int oci_capabilities_parse(json_object *o, const char *const keys[static _CAP_SET_MAX], CapSets *ret,
                            OciUnknownCaps *unknown);
 
+/* The same from the object's JSON text, which json_prune_parse() checked: the common case,
+ * every name a string without escapes, read straight into the sets, without the json-c tree
+ * of some 70 strings that took half a config's parse; anything else through json-c and
+ * oci_capabilities_parse(), with the same result. -EBADMSG for text that is no object. */
+int oci_capabilities_parse_text(const char *text, size_t len, const char *const keys[static _CAP_SET_MAX],
+                                CapSets *ret, OciUnknownCaps *unknown);
+
 /* A runtime's record of a bundle directory (runc's "bundle=" label, crun's "bundle"): a copy
  * of the len bytes at dir, which must be an absolute path that oci_text_sanitize() leaves as
  * it is; -EBADMSG otherwise. */

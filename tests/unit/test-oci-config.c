@@ -378,6 +378,51 @@ END_TEST
 
 #define CONFIG_WITH_CAPS(caps) "{\"process\":{\"capabilities\":" caps "}}"
 
+/* Capability sets read from the text, as capguardd reads a config's, and from json-c's tree:
+ * the fast way where every name is a plain string, json-c's otherwise; the same either way. */
+START_TEST(test_caps_text) {
+        static const char *const keys[_CAP_SET_MAX] = {
+                [CAP_SET_INHERITABLE] = "inheritable", [CAP_SET_PERMITTED] = "permitted",
+                [CAP_SET_EFFECTIVE] = "effective",     [CAP_SET_BOUNDING] = "bounding",
+                [CAP_SET_AMBIENT] = "ambient",
+        };
+        static const struct {
+                const char *json;
+                int r;
+                uint64_t bounding;
+                size_t n_unknown;
+        } cases[] = {
+                /* the fast way */
+                { "{\"bounding\":[\"CAP_CHOWN\",\"CAP_KILL\"],\"effective\":null}", 0, 0x21, 0 },
+                { "{ \"bounding\" : [ \"CAP_CHOWN\" , null , \"CAP_FUTURE\" ] , \"ambient\" : [ ] }", 0, 0x1, 1 },
+                { "{}", 0, 0, 0 },
+                { "{\"bounding\":[\"" "CAP_A_NAME_LONGER_THAN_SIXTY_FOUR_BYTES_IS_NO_CAPABILITY_OF_THE_KERNEL_AT_ALL" "\"]}", 0, 0, 1 },
+                /* json-c's: an escape, an unknown key, a number */
+                { "{\"bounding\":[\"\\u0043AP_CHOWN\"]}", 0, 0x1, 0 },
+                { "{\"bounding\":[\"CAP_KILL\"],\"future\":{\"x\":[1]}}", 0, 0x20, 0 },
+                { "{\"bounding\":[12]}", -EBADMSG, 0, 0 },
+                /* refused as from the tree: another spelling, a set twice, not an object or array */
+                { "{\"Bounding\":[\"CAP_CHOWN\"]}", -EBADMSG, 0, 0 },
+                { "{\"bounding\":[\"CAP_CHOWN\"],\"bounding\":[]}", -EBADMSG, 0, 0 },
+                { "{\"bounding\":\"CAP_CHOWN\"}", -EBADMSG, 0, 0 },
+                { "[\"CAP_CHOWN\"]", -EBADMSG, 0, 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                OciUnknownCaps u = {};
+                CapSets caps = {};
+                int r = oci_capabilities_parse_text(cases[i].json, strlen(cases[i].json), keys, &caps, &u);
+
+                ck_assert_msg(r == cases[i].r, "case %zu: %d", i, r);
+                if (r >= 0) {
+                        ck_assert_msg(caps.mask[CAP_SET_BOUNDING] == cases[i].bounding, "case %zu", i);
+                        ck_assert_msg(u.n == cases[i].n_unknown, "case %zu: %zu unknown", i, u.n);
+                }
+                oci_unknown_caps_done(&u);
+        }
+}
+END_TEST
+
 START_TEST(test_unknown_caps) {
         _cleanup_oci_config_ OciConfig c = {};
 
@@ -752,6 +797,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_annotation_injection);
         tcase_add_test(tc, test_annotation_length);
         tcase_add_test(tc, test_text_sanitize);
+        tcase_add_test(tc, test_caps_text);
         tcase_add_test(tc, test_unknown_caps);
         tcase_add_test(tc, test_unknown_caps_many);
         tcase_add_test(tc, test_defaults);
