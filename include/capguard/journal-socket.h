@@ -28,7 +28,7 @@ void journal_socket_close(JournalSocket *j);
  * on it, -EINVAL for a field with a newline, ... */
 int journal_socket_send(JournalSocket *j, const struct iovec *fields, size_t n);
 
-/* The same without waiting: -EAGAIN while journald's queue for the socket is full
- * (net.unix.max_dgram_qlen entries it has not read yet), where journal_socket_send() would
- * sleep until it reads. */
+/* The same without waiting: -EAGAIN while journald's socket is full (net.unix.max_dgram_qlen
+ * entries it has not read yet, or fewer when those fill our socket's send buffer first), where
+ * journal_socket_send() would sleep until it reads. */
 int journal_socket_try_send(JournalSocket *j, const struct iovec *fields, size_t n);

@@ -187,8 +187,8 @@ check "inotify overflow: the daemon rescanned" grep -q "inotify queue overflowed
 check "inotify overflow: capguardd still runs" kill -0 "$second"
 kill "$second"
 
-# a journald that reads nothing: its socket takes net.unix.max_dgram_qlen entries, and a loop
-# that waited for it would judge no container past those until it read again
+# a journald that reads nothing: its socket takes net.unix.max_dgram_qlen entries at most, and
+# a loop that waited for it would judge no container past those until it read again
 journald_pid=$(pidof systemd-journald | awk '{ print $1 }')
 if [[ -n $journald_pid ]]; then
         mkdir -p "$work/root-stuck"
