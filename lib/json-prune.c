@@ -22,14 +22,14 @@ static bool is_space(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static const char *skip_ws(const char *p, const char *end) {
+const char *json_text_skip_space(const char *p, const char *end) {
         while (p < end && is_space(*p))
                 p++;
         return p;
 }
 
 static void skip_space(Pruner *s) {
-        s->p = skip_ws(s->p, s->end);
+        s->p = json_text_skip_space(s->p, s->end);
 }
 
 static bool is_hex(char c) {
@@ -124,10 +124,10 @@ static const char *member_value(const char *p, const char *end, bool *escaped, c
         if (!p)
                 return NULL;
         *key_end = p;
-        p = skip_ws(p, end);
+        p = json_text_skip_space(p, end);
         if (p >= end || *p != ':')
                 return NULL;
-        return skip_ws(p + 1, end);
+        return json_text_skip_space(p + 1, end);
 }
 
 /* After a member or an element: 1 past the container's close, 0 past a ',' and the white
@@ -183,7 +183,7 @@ static int scan_value(Pruner *s, unsigned depth) {
                 case '[':
                         objects = objects << 1 | (*p == '{');
                         open++;
-                        p = skip_ws(p + 1, end);
+                        p = json_text_skip_space(p + 1, end);
                         if (p < end && *p == (objects & 1 ? '}' : ']')) {
                                 p++;
                                 objects >>= 1;
@@ -218,7 +218,7 @@ static int scan_value(Pruner *s, unsigned depth) {
                                 s->p = p;
                                 return 0;
                         }
-                        p = skip_ws(p, end);
+                        p = json_text_skip_space(p, end);
                         if (p >= end)
                                 return -EBADMSG;
                         if (*p == (objects & 1 ? '}' : ']')) {
@@ -229,7 +229,7 @@ static int scan_value(Pruner *s, unsigned depth) {
                         }
                         if (*p != ',')
                                 return -EBADMSG;
-                        p = skip_ws(p + 1, end);
+                        p = json_text_skip_space(p + 1, end);
                         if (objects & 1)
                                 p = member_value(p, end, &escaped, &key_end);
                         break;
@@ -237,10 +237,8 @@ static int scan_value(Pruner *s, unsigned depth) {
         }
 }
 
-/* At a string the scan has checked: one without escapes, whose bytes are its value, and past
- * it; NULL, where it has a backslash. */
-static const char *plain_string(const char *p, const char *end, size_t *ret_len) {
-        const char *q = memchr(p + 1, '"', (size_t) (end - p - 1));
+const char *json_text_plain_string(const char *p, const char *end, size_t *ret_len) {
+        const char *q = end - p > 1 ? memchr(p + 1, '"', (size_t) (end - p - 1)) : NULL;
 
         if (!q || memchr(p + 1, '\\', (size_t) (q - p - 1)))
                 return NULL;
@@ -262,7 +260,7 @@ static int parse_plain(const char *p, const char *end, const char **ret_next, js
 
         switch (*p) {
         case '"': {
-                const char *next = plain_string(p, end, &len);
+                const char *next = json_text_plain_string(p, end, &len);
 
                 if (!next)
                         return 0;
@@ -306,7 +304,7 @@ static int parse_plain(const char *p, const char *end, const char **ret_next, js
                 o = object ? json_object_new_object() : json_object_new_array();
                 if (!o)
                         return -ENOMEM;
-                p = skip_ws(p + 1, end);
+                p = json_text_skip_space(p + 1, end);
                 while (*p != ']' && *p != '}') {
                         _cleanup_json_ json_object *v = NULL;
                         char key[256];
@@ -314,13 +312,13 @@ static int parse_plain(const char *p, const char *end, const char **ret_next, js
                         if (object) {
                                 const char *k = p + 1;
 
-                                p = plain_string(p, end, &len);
+                                p = json_text_plain_string(p, end, &len);
                                 if (!p || len >= sizeof key)
                                         return 0;
                                 memcpy(key, k, len);
                                 key[len] = '\0';
-                                p = skip_ws(p, end);
-                                p = skip_ws(p + 1, end); /* past the ':' */
+                                p = json_text_skip_space(p, end);
+                                p = json_text_skip_space(p + 1, end); /* past the ':' */
                         }
                         r = parse_plain(p, end, &p, &v);
                         if (r <= 0)
@@ -329,9 +327,9 @@ static int parse_plain(const char *p, const char *end, const char **ret_next, js
                                 return -ENOMEM;
                         v = NULL;
                         n++;
-                        p = skip_ws(p, end);
+                        p = json_text_skip_space(p, end);
                         if (*p == ',')
-                                p = skip_ws(p + 1, end);
+                                p = json_text_skip_space(p + 1, end);
                 }
                 /* A key given twice is kept once, as json-c keeps it: the object holds fewer
                  * members than the text. json-c's path refuses it, as oci_json_parse() does. */

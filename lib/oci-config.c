@@ -227,24 +227,6 @@ int oci_capabilities_parse(json_object *o, const char *const keys[static _CAP_SE
 
 /* ---- the same from text ---- */
 
-static const char *text_ws(const char *p, const char *end) {
-        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-                p++;
-        return p;
-}
-
-/* At '"' of a string the scan checked: its bytes, if it has no escape, and past it; NULL if
- * it has one (json-c's to decode). */
-static const char *text_plain_string(const char *p, const char *end, const char **ret_s, size_t *ret_len) {
-        const char *q = end - p > 1 ? memchr(p + 1, '"', (size_t) (end - p - 1)) : NULL;
-
-        if (!q || memchr(p + 1, '\\', (size_t) (q - p - 1)))
-                return NULL;
-        *ret_s = p + 1;
-        *ret_len = (size_t) (q - p - 1);
-        return q + 1;
-}
-
 static bool text_null(const char *p, const char *end) {
         return end - p >= 4 && memcmp(p, "null", 4) == 0;
 }
@@ -276,26 +258,26 @@ static int caps_plain(const char *p, const char *end, const char *const keys[sta
         CapSets caps = {};
         int r;
 
-        p = text_ws(p, end);
+        p = json_text_skip_space(p, end);
         if (p >= end || *p != '{')
                 return 0;
-        p = text_ws(p + 1, end);
+        p = json_text_skip_space(p + 1, end);
         while (p < end && *p != '}') {
-                const char *key;
+                const char *key = p + 1;
                 size_t key_len;
                 CapSet set = _CAP_SET_MAX;
 
-                if (*p != '"' || !(p = text_plain_string(p, end, &key, &key_len)))
+                if (*p != '"' || !(p = json_text_plain_string(p, end, &key_len)))
                         return 0;
                 for (CapSet c = 0; c < _CAP_SET_MAX; c++)
                         if (strlen(keys[c]) == key_len && memcmp(key, keys[c], key_len) == 0)
                                 set = c;
                 if (set == _CAP_SET_MAX || lists[set])
                         return 0;
-                p = text_ws(p, end);
+                p = json_text_skip_space(p, end);
                 if (p >= end || *p != ':')
                         return 0;
-                p = text_ws(p + 1, end);
+                p = json_text_skip_space(p + 1, end);
                 if (text_null(p, end)) {
                         p += 4; /* null: an empty set, as an absent one */
                         lists[set] = "";
@@ -303,47 +285,46 @@ static int caps_plain(const char *p, const char *end, const char *const keys[sta
                         if (p >= end || *p != '[')
                                 return 0;
                         lists[set] = p;
-                        for (p = text_ws(p + 1, end); p < end && *p != ']';) {
-                                const char *name;
+                        for (p = json_text_skip_space(p + 1, end); p < end && *p != ']';) {
                                 size_t len;
 
                                 if (text_null(p, end))
                                         p += 4;
-                                else if (*p != '"' || !(p = text_plain_string(p, end, &name, &len)))
+                                else if (*p != '"' || !(p = json_text_plain_string(p, end, &len)))
                                         return 0;
-                                p = text_ws(p, end);
+                                p = json_text_skip_space(p, end);
                                 if (p < end && *p == ',')
-                                        p = text_ws(p + 1, end);
+                                        p = json_text_skip_space(p + 1, end);
                         }
                         if (p >= end)
                                 return 0;
                         p++; /* past the ']' */
                 }
-                p = text_ws(p, end);
+                p = json_text_skip_space(p, end);
                 if (p < end && *p == ',')
-                        p = text_ws(p + 1, end);
+                        p = json_text_skip_space(p + 1, end);
         }
 
         for (CapSet c = 0; c < _CAP_SET_MAX; c++) {
                 if (!lists[c] || !*lists[c])
                         continue;
-                for (p = text_ws(lists[c] + 1, end); p < end && *p != ']';) {
-                        const char *name = NULL;
+                for (p = json_text_skip_space(lists[c] + 1, end); p < end && *p != ']';) {
+                        const char *name = p + 1;
                         size_t len = 0;
 
                         if (text_null(p, end))
                                 p += 4;
                         else {
-                                p = text_plain_string(p, end, &name, &len);
+                                p = json_text_plain_string(p, end, &len);
                                 if (!p) /* the first pass found it plain */
                                         return -EBADMSG;
                                 r = cap_name_add(name, len, &caps.mask[c], unknown);
                                 if (r < 0)
                                         return r;
                         }
-                        p = text_ws(p, end);
+                        p = json_text_skip_space(p, end);
                         if (p < end && *p == ',')
-                                p = text_ws(p + 1, end);
+                                p = json_text_skip_space(p + 1, end);
                 }
         }
         *ret = caps;

@@ -25,3 +25,10 @@ typedef struct JsonKeep {
  * oci_json_parse() refuses; a key that a kept object repeats is refused too. -EBADMSG,
  * -EFBIG above INT_MAX, -ENOMEM. */
 int json_prune_parse(const char *buf, size_t len, const JsonKeep *keep, json_object **ret);
+
+/* For text json_prune_parse() checked (a raw member's, say). */
+/* Past the white space at p. */
+const char *json_text_skip_space(const char *p, const char *end);
+/* At a string's '"': past it if it has no escape, its bytes then being its value, the
+ * *ret_len at p + 1; NULL where it has a backslash, for json-c to decode. */
+const char *json_text_plain_string(const char *p, const char *end, size_t *ret_len);
