@@ -48,8 +48,7 @@ static void set_result(CgroupContainer *c, CgroupMatch m, Runtime r, Span id, co
         }
 }
 
-/* "<prefix><id><suffix>" with a valid id in between. */
-/* comp is prefix (of pl bytes), an id, then suffix */
+/* "<prefix><id><suffix>" with a valid id in between; prefix is pl bytes long. */
 static bool match_wrapped(Span comp, const char *prefix, size_t pl, const char *suffix, Span *ret_id) {
         size_t sl = strlen(suffix);
         Span id;
