@@ -123,19 +123,30 @@ typedef struct Line {
         bool oom;
 } Line;
 
-static void line_add(Line *l, const char *s, size_t n) {
-        if (l->oom)
-                return;
-        if (l->size - l->len <= n) {
-                size_t size = l->size * 2 > l->len + n + 1 ? l->size * 2 : l->len + n + 1;
-                char *p = realloc(l->buf, size < 256 ? 256 : size);
+/* Room for need bytes after the used ones of *buf (*size allocated): doubled, and 256 at
+ * least. 0 or -ENOMEM. */
+static int buf_reserve(char **buf, size_t *size, size_t used, size_t need) {
+        size_t n = *size * 2;
+        char *p;
 
-                if (!p) {
-                        l->oom = true;
-                        return;
-                }
-                l->buf = p;
-                l->size = size < 256 ? 256 : size;
+        if (*size - used >= need)
+                return 0;
+        if (n < used + need)
+                n = used + need;
+        if (n < 256)
+                n = 256;
+        p = realloc(*buf, n);
+        if (!p)
+                return -ENOMEM;
+        *buf = p;
+        *size = n;
+        return 0;
+}
+
+static void line_add(Line *l, const char *s, size_t n) {
+        if (l->oom || buf_reserve(&l->buf, &l->size, l->len, n + 1) < 0) {
+                l->oom = true;
+                return;
         }
         memcpy(l->buf + l->len, s, n);
         l->len += n;
@@ -391,15 +402,8 @@ static int journal_sink(void *userdata, const char *key, const char *value) {
 
         /* "KEY=", the value cleaned (never longer than it was), a NUL */
         need = kl + 1 + (vl < JOURNAL_EVENT_VALUE_MAX ? vl : JOURNAL_EVENT_VALUE_MAX) + 1;
-        if (b->size - b->used < need) {
-                size_t size = b->size * 2 > b->used + need ? b->size * 2 : b->used + need;
-                char *buf = realloc(b->f.buf, size);
-
-                if (!buf)
-                        return -ENOMEM;
-                b->f.buf = buf;
-                b->size = size;
-        }
+        if (buf_reserve(&b->f.buf, &b->size, b->used, need) < 0)
+                return -ENOMEM;
         if (b->f.n == b->n_alloc) {
                 size_t n = b->n_alloc ? b->n_alloc * 2 : 32;
                 struct iovec *iov = reallocarray(b->f.iov, n, sizeof *iov);
@@ -421,7 +425,7 @@ static int journal_sink(void *userdata, const char *key, const char *value) {
 }
 
 int journal_event_build(const Event *e, JournalFields *ret) {
-        _cleanup_(fields_builder_done) FieldsBuilder b = { .size = 2048 };
+        _cleanup_(fields_builder_done) FieldsBuilder b = {};
         _cleanup_free_ char *message = NULL;
         JournalEventKind kind;
         int r;
@@ -432,8 +436,8 @@ int journal_event_build(const Event *e, JournalFields *ret) {
         r = message_build(e, &message);
         if (r < 0)
                 return r;
-        b.f.buf = malloc(b.size);
-        if (!b.f.buf)
+        /* an entry's usual size at once: most take some 1.2 KiB */
+        if (buf_reserve(&b.f.buf, &b.size, 0, 2048) < 0)
                 return -ENOMEM;
         r = event_fields(e, kind, message, journal_sink, &b);
         if (r < 0)
