@@ -85,6 +85,11 @@ static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userd
         return 0;
 }
 
+/* Whether journald's socket turned writable within msec. */
+static bool wait_writable(JournalQueue *q, int msec) {
+        return poll(&(struct pollfd) { .fd = q->socket->fd, .events = POLLOUT }, 1, msec) > 0;
+}
+
 int journal_queue_new(sd_event *event, JournalSocket *socket, JournalQueue **ret) {
         JournalQueue *q;
 
@@ -106,8 +111,7 @@ int journal_queue_send(JournalQueue *q, JournalFields *f) {
                 /* A burst outruns journald: wait for it, as a blocking send would have. One
                  * that takes nothing for that long is stuck, and the loop does not wait for it
                  * again until it reads: meanwhile the oldest entry goes for each new one. */
-                if (!q->stuck && poll(&(struct pollfd) { .fd = q->socket->fd, .events = POLLOUT }, 1,
-                                      JOURNAL_QUEUE_STALL_MSEC) > 0)
+                if (!q->stuck && wait_writable(q, JOURNAL_QUEUE_STALL_MSEC))
                         flush(q);
                 if (q->n == JOURNAL_QUEUE_MAX) {
                         if (!q->stuck)
@@ -146,32 +150,25 @@ unsigned long journal_queue_dropped(const JournalQueue *q) {
 }
 
 JournalQueue *journal_queue_free(JournalQueue *q, uint64_t timeout_usec) {
-        uint64_t deadline;
+        uint64_t deadline, now;
 
         if (!q)
                 return NULL;
 
         deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
-        while (q->n > 0) {
-                JournalFields *f = ring_at(q, 0);
-                uint64_t now = now_usec(CLOCK_MONOTONIC);
-                int r = journal_socket_try_send(q->socket, f->iov, f->n);
-
-                if (r >= 0) {
-                        drop_head(q);
-                        continue;
-                }
-                if (r != -EAGAIN || now >= deadline ||
-                    poll(&(struct pollfd) { .fd = q->socket->fd, .events = POLLOUT }, 1,
-                         (int) ((deadline - now + 999) / 1000)) < 0) {
-                        log_warning("journald did not take %zu entries before exit, dropping them (every verdict is "
-                                    "in the database)", q->n);
-                        q->dropped += q->n;
+        for (;;) {
+                flush(q);
+                now = now_usec(CLOCK_MONOTONIC);
+                if (q->n == 0 || now >= deadline || !wait_writable(q, (int) ((deadline - now + 999) / 1000)))
                         break;
-                }
         }
-        while (q->n > 0)
-                drop_head(q);
+        if (q->n > 0) {
+                log_warning("journald did not take %zu entries before exit, dropping them (every verdict is "
+                            "in the database)", q->n);
+                q->dropped += q->n;
+                while (q->n > 0)
+                        drop_head(q);
+        }
         sd_event_source_disable_unref(q->writable);
         sd_event_unref(q->event);
         free(q);
