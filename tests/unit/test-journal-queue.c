@@ -19,15 +19,19 @@ static char dir[] = "/tmp/capguard-journal-queue-XXXXXX";
 static char path[100];
 static int journald = -1;
 
-static void setup(void) {
+static void bind_journald(void) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
-        ck_assert_ptr_nonnull(mkdtemp(dir));
-        (void) snprintf(path, sizeof path, "%s/socket", dir);
         (void) snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
         journald = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         ck_assert_int_ge(journald, 0);
         ck_assert_int_eq(bind(journald, (struct sockaddr *) &sa, sizeof sa), 0);
+}
+
+static void setup(void) {
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        (void) snprintf(path, sizeof path, "%s/socket", dir);
+        bind_journald();
 }
 
 static void teardown(void) {
@@ -40,14 +44,27 @@ static void teardown(void) {
 static void restart_journald(void) {
         teardown();
         ck_assert_int_eq(mkdir(dir, 0700), 0);
-        {
-                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        bind_journald();
+}
 
-                (void) snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-                journald = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-                ck_assert_int_ge(journald, 0);
-                ck_assert_int_eq(bind(journald, (struct sockaddr *) &sa, sizeof sa), 0);
-        }
+/* capguardd's side: its socket to journald at socket_path, its event loop, the queue. The
+ * queue holds on to j: a Sender stays where it is. */
+typedef struct Sender {
+        JournalSocket j;
+        sd_event *e;
+        JournalQueue *q;
+} Sender;
+
+static void sender_start(Sender *s, const char *socket_path) {
+        *s = (Sender) { .j = JOURNAL_SOCKET_INIT(socket_path) };
+        ck_assert_int_ge(sd_event_new(&s->e), 0);
+        ck_assert_int_eq(journal_queue_new(s->e, &s->j, &s->q), 0);
+}
+
+static void sender_stop(Sender *s) {
+        ck_assert_ptr_null(journal_queue_free(s->q, 0));
+        journal_socket_close(&s->j);
+        sd_event_unref(s->e);
 }
 
 /* Entry i, as capguardd builds one, its container named c<i>. */
@@ -122,76 +139,52 @@ static unsigned drain(sd_event *e, JournalQueue *q, int *got, unsigned max) {
 }
 
 START_TEST(test_never_waits_and_keeps_order) {
-        JournalSocket j = JOURNAL_SOCKET_INIT(path);
-        JournalQueue *q = NULL;
-        sd_event *e = NULL;
+        Sender s;
         unsigned total;
         int *got;
 
-        ck_assert_int_ge(sd_event_new(&e), 0);
-        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
+        sender_start(&s, path);
 
         /* journald reads nothing meanwhile: with a blocking send this would hang here */
-        total = fill(q, 100);
-        ck_assert_uint_eq(journal_queue_waiting(q), 101);
+        total = fill(s.q, 100);
+        ck_assert_uint_eq(journal_queue_waiting(s.q), 101);
 
         /* once journald reads, everything arrives, in order, nothing dropped */
         got = calloc(total, sizeof *got);
         ck_assert_ptr_nonnull(got);
-        ck_assert_uint_eq(drain(e, q, got, total), total);
+        ck_assert_uint_eq(drain(s.e, s.q, got, total), total);
         for (unsigned i = 0; i < total; i++)
                 ck_assert_int_eq(got[i], (int) i);
-        ck_assert_uint_eq(journal_queue_dropped(q), 0);
+        ck_assert_uint_eq(journal_queue_dropped(s.q), 0);
 
-        ck_assert_ptr_null(journal_queue_free(q, 0));
-        journal_socket_close(&j);
-        sd_event_unref(e);
+        sender_stop(&s);
         free(got);
 }
 END_TEST
 
 START_TEST(test_full_drops_the_oldest_waiting) {
-        JournalSocket j = JOURNAL_SOCKET_INIT(path);
-        unsigned extra = 5, total, direct = 0;
-        JournalQueue *q = NULL;
-        sd_event *e = NULL;
+        unsigned extra = 5, total, direct;
+        Sender s;
         int *got;
 
-        ck_assert_int_ge(sd_event_new(&e), 0);
-        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
+        sender_start(&s, path);
 
-        /* until one waits: those went straight to journald */
-        for (;;) {
-                JournalFields f = {};
-
-                entry(direct, &f);
-                ck_assert_int_eq(journal_queue_send(q, &f), 0);
-                if (journal_queue_waiting(q) > 0)
-                        break;
-                direct++;
-        }
-        total = direct + JOURNAL_QUEUE_MAX + extra;
-        for (unsigned i = direct + 1; i < total; i++) {
-                JournalFields f = {};
-
-                entry(i, &f);
-                ck_assert_int_eq(journal_queue_send(q, &f), 0);
-        }
-        ck_assert_uint_eq(journal_queue_waiting(q), JOURNAL_QUEUE_MAX);
-        ck_assert_uint_eq(journal_queue_dropped(q), extra);
+        /* what went straight to journald, then a queue's worth and extra more */
+        total = fill(s.q, JOURNAL_QUEUE_MAX + extra - 1);
+        direct = total - JOURNAL_QUEUE_MAX - extra;
+        ck_assert_uint_eq(journal_queue_waiting(s.q), JOURNAL_QUEUE_MAX);
+        ck_assert_uint_eq(journal_queue_dropped(s.q), extra);
 
         /* what went straight, then the newest JOURNAL_QUEUE_MAX of the rest */
         got = calloc(total, sizeof *got);
         ck_assert_ptr_nonnull(got);
-        ck_assert_uint_eq(drain(e, q, got, total), direct + JOURNAL_QUEUE_MAX);
+        ck_assert_uint_eq(drain(s.e, s.q, got, total), direct + JOURNAL_QUEUE_MAX);
         for (unsigned i = 0; i < direct; i++)
                 ck_assert_int_eq(got[i], (int) i);
         for (unsigned i = 0; i < JOURNAL_QUEUE_MAX; i++)
                 ck_assert_int_eq(got[direct + i], (int) (direct + extra + i));
 
-        ck_assert_ptr_null(journal_queue_free(q, 0));
-        journal_socket_close(&j);
-        sd_event_unref(e);
+        sender_stop(&s);
         free(got);
 }
 END_TEST
@@ -222,16 +215,13 @@ static void *slow_reader(void *userdata) {
 }
 
 START_TEST(test_burst_waits_for_a_slow_journald) {
-        JournalSocket j = JOURNAL_SOCKET_INIT(path);
         Reader r = { .total = 2000 }; /* more than any socket and the queue hold */
-        JournalQueue *q = NULL;
-        sd_event *e = NULL;
+        Sender s;
         pthread_t t;
 
         r.got = calloc(r.total, sizeof *r.got);
         ck_assert_ptr_nonnull(r.got);
-        ck_assert_int_ge(sd_event_new(&e), 0);
-        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
+        sender_start(&s, path);
         ck_assert_int_eq(pthread_create(&t, NULL, slow_reader, &r), 0);
 
         /* more than journald's socket and the queue hold: the sender waits, nothing goes */
@@ -239,99 +229,81 @@ START_TEST(test_burst_waits_for_a_slow_journald) {
                 JournalFields f = {};
 
                 entry(i, &f);
-                ck_assert_int_eq(journal_queue_send(q, &f), 0);
+                ck_assert_int_eq(journal_queue_send(s.q, &f), 0);
                 if (i % 16 == 0)
-                        ck_assert_int_ge(sd_event_run(e, 0), 0);
+                        ck_assert_int_ge(sd_event_run(s.e, 0), 0);
         }
-        while (journal_queue_waiting(q) > 0)
-                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+        while (journal_queue_waiting(s.q) > 0)
+                ck_assert_int_ge(sd_event_run(s.e, 10 * 1000), 0);
         ck_assert_int_eq(pthread_join(t, NULL), 0);
 
-        ck_assert_uint_eq(journal_queue_dropped(q), 0);
+        ck_assert_uint_eq(journal_queue_dropped(s.q), 0);
         ck_assert_uint_eq(r.n, r.total);
         for (unsigned i = 0; i < r.total; i++)
                 ck_assert_int_eq(r.got[i], (int) i);
 
-        ck_assert_ptr_null(journal_queue_free(q, 0));
-        journal_socket_close(&j);
-        sd_event_unref(e);
+        sender_stop(&s);
         free(r.got);
 }
 END_TEST
 
 START_TEST(test_journald_restarts) {
-        JournalSocket j = JOURNAL_SOCKET_INIT(path);
-        JournalQueue *q = NULL;
-        sd_event *e = NULL;
         unsigned total, n;
+        Sender s;
         int *got;
 
-        ck_assert_int_ge(sd_event_new(&e), 0);
-        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
-        total = fill(q, 100);
+        sender_start(&s, path);
+        total = fill(s.q, 100);
 
         /* what the old journald held is lost with it; what waited goes to the new one, whose
          * socket is watched afresh even where it got the old one's fd number */
         restart_journald();
         got = calloc(total, sizeof *got);
         ck_assert_ptr_nonnull(got);
-        n = drain(e, q, got, total);
+        n = drain(s.e, s.q, got, total);
         ck_assert_uint_gt(n, 0);
         for (unsigned i = 1; i < n; i++)
                 ck_assert_int_eq(got[i], got[i - 1] + 1);
         ck_assert_int_eq(got[n - 1], (int) total - 1);
-        ck_assert_uint_ge(j.generation, 2);
-        ck_assert_uint_eq(journal_queue_dropped(q), 0);
+        ck_assert_uint_ge(s.j.generation, 2);
+        ck_assert_uint_eq(journal_queue_dropped(s.q), 0);
 
-        ck_assert_ptr_null(journal_queue_free(q, 0));
-        journal_socket_close(&j);
-        sd_event_unref(e);
+        sender_stop(&s);
         free(got);
 }
 END_TEST
 
 START_TEST(test_no_journald) {
         char missing[300];
-        JournalSocket j;
-        JournalQueue *q = NULL;
         JournalFields f = {};
-        sd_event *e = NULL;
+        Sender s;
 
         (void) snprintf(missing, sizeof missing, "%s/none", dir);
-        j = (JournalSocket) JOURNAL_SOCKET_INIT(missing);
-        ck_assert_int_ge(sd_event_new(&e), 0);
-        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
+        sender_start(&s, missing);
 
         /* refused at once, and the entry left to the caller (capguardd writes it to stderr) */
         entry(1, &f);
-        ck_assert_int_eq(journal_queue_send(q, &f), -ENOENT);
+        ck_assert_int_eq(journal_queue_send(s.q, &f), -ENOENT);
         ck_assert_ptr_nonnull(f.iov);
-        ck_assert_uint_eq(journal_queue_waiting(q), 0);
+        ck_assert_uint_eq(journal_queue_waiting(s.q), 0);
         journal_fields_done(&f);
 
-        ck_assert_ptr_null(journal_queue_free(q, 0));
+        sender_stop(&s);
         ck_assert_ptr_null(journal_queue_free(NULL, 0));
-        sd_event_unref(e);
 }
 END_TEST
 
 START_TEST(test_free_gives_up_on_a_stuck_journald) {
-        JournalSocket j = JOURNAL_SOCKET_INIT(path);
-        JournalQueue *q = NULL;
-        sd_event *e = NULL;
+        Sender s;
 
-        ck_assert_int_ge(sd_event_new(&e), 0);
-        ck_assert_int_eq(journal_queue_new(e, &j, &q), 0);
-        for (unsigned i = 0; journal_queue_waiting(q) < 3; i++) {
-                JournalFields f = {};
+        sender_start(&s, path);
+        (void) fill(s.q, 2);
+        ck_assert_uint_eq(journal_queue_waiting(s.q), 3);
 
-                entry(i, &f);
-                ck_assert_int_eq(journal_queue_send(q, &f), 0);
-        }
         /* nothing reads: it returns after the timeout, not never */
-        ck_assert_ptr_null(journal_queue_free(q, 50 * 1000));
-        journal_socket_close(&j);
-        sd_event_unref(e);
+        ck_assert_ptr_null(journal_queue_free(s.q, 50 * 1000));
+        s.q = NULL;
+        sender_stop(&s);
 }
 END_TEST
 
