@@ -365,7 +365,7 @@ void oci_config_done(OciConfig *c) {
 }
 
 /* The spec's names, spelled out: they must not change if capset_to_string()'s ever do. */
-static const char *const oci_capset_keys[_CAP_SET_MAX] = {
+const char *const oci_capset_keys[_CAP_SET_MAX] = {
         [CAP_SET_INHERITABLE] = "inheritable",
         [CAP_SET_PERMITTED] = "permitted",
         [CAP_SET_EFFECTIVE] = "effective",

@@ -94,6 +94,9 @@ int oci_config_read_at(int dir_fd, const char *path, Runtime runtime, OciConfig 
 
 /* Shared with runc-state.c, whose state.json embeds runc's copy of the spec. */
 
+/* The spec's names of the five sets in process.capabilities, by CapSet. */
+extern const char *const oci_capset_keys[_CAP_SET_MAX];
+
 /* Reads an object of capability lists, one member per set, named by keys[CapSet]; an absent or
  * null list is empty. Names libcap knows count in any case, with or without "CAP_": runc wants
  * exactly "CAP_CHOWN" and ignores other spellings, so a set read here may hold a capability

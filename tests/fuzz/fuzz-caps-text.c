@@ -22,11 +22,6 @@ static bool same_unknown(const OciUnknownCaps *a, const OciUnknownCaps *b) {
 
 /* Only on text the pruner checked, as capguardd's always is. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        static const char *const keys[_CAP_SET_MAX] = {
-                [CAP_SET_INHERITABLE] = "inheritable", [CAP_SET_PERMITTED] = "permitted",
-                [CAP_SET_EFFECTIVE] = "effective",     [CAP_SET_BOUNDING] = "bounding",
-                [CAP_SET_AMBIENT] = "ambient",
-        };
         static const JsonKeep none[] = { {} };
         _cleanup_json_ json_object *checked = NULL, *tree = NULL;
         OciUnknownCaps ua = {}, ub = {};
@@ -35,10 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (json_prune_parse((const char *) data, size, none, &checked) < 0)
                 return 0;
-        ra = oci_capabilities_parse_text((const char *) data, size, keys, &a, &ua);
+        ra = oci_capabilities_parse_text((const char *) data, size, oci_capset_keys, &a, &ua);
         rb = oci_json_parse((const char *) data, size, &tree);
         if (rb >= 0)
-                rb = oci_capabilities_parse(tree, keys, &b, &ub);
+                rb = oci_capabilities_parse(tree, oci_capset_keys, &b, &ub);
         if (ra == -ENOMEM || rb == -ENOMEM)
                 goto done;
         if ((ra < 0) != (rb < 0))

@@ -381,11 +381,6 @@ END_TEST
 /* Capability sets read from the text, as capguardd reads a config's, and from json-c's tree:
  * the fast way where every name is a plain string, json-c's otherwise; the same either way. */
 START_TEST(test_caps_text) {
-        static const char *const keys[_CAP_SET_MAX] = {
-                [CAP_SET_INHERITABLE] = "inheritable", [CAP_SET_PERMITTED] = "permitted",
-                [CAP_SET_EFFECTIVE] = "effective",     [CAP_SET_BOUNDING] = "bounding",
-                [CAP_SET_AMBIENT] = "ambient",
-        };
         static const struct {
                 const char *json;
                 int r;
@@ -411,7 +406,7 @@ START_TEST(test_caps_text) {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 OciUnknownCaps u = {};
                 CapSets caps = {};
-                int r = oci_capabilities_parse_text(cases[i].json, strlen(cases[i].json), keys, &caps, &u);
+                int r = oci_capabilities_parse_text(cases[i].json, strlen(cases[i].json), oci_capset_keys, &caps, &u);
 
                 ck_assert_msg(r == cases[i].r, "case %zu: %d", i, r);
                 if (r >= 0) {
