@@ -61,7 +61,8 @@ is() {
 check() {
 	local desc=$1
 	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; diag "  failed: $*"; fi
+	# what the command prints is no TAP: stdout is the protocol's
+	if "$@" >&2; then ok "$desc"; else not_ok "$desc"; diag "  failed: $*"; fi
 }
 
 # tap_skip DESC REASON: one skipped test (a failure under CI=true).
