@@ -23,18 +23,54 @@
 
 int manager_on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
-void manager_update_status(Manager *m, bool force) {
-        uint64_t now = now_usec(CLOCK_MONOTONIC);
+#define STATUS_INTERVAL_USEC 1000000
 
-        /* at most once a second: a burst of containers must not turn into a burst of notifies */
-        if (!force && now - m->last_status_usec < 1000000)
-                return;
-        m->last_status_usec = now;
+static void send_status(Manager *m) {
+        unsigned long dropped = journal_queue_dropped(m->journal_queue);
+        char journal[80] = "";
+
+        if (dropped > 0)
+                (void) snprintf(journal, sizeof journal, "; %lu journal entries dropped (journald stuck or gone)",
+                                dropped);
+        m->last_status_usec = now_usec(CLOCK_MONOTONIC);
         (void) sd_notifyf(false,
-                          "STATUS=Policy version %u; %zu containers live; %llu verdicts, %llu violations, %llu kills%s",
+                          "STATUS=Policy version %u; %zu containers live; %llu verdicts, %llu violations, %llu kills%s%s",
                           m->policy_version, m->n_tracked, (unsigned long long) m->n_verdicts,
                           (unsigned long long) m->n_violations, (unsigned long long) m->n_kills,
-                          writer_failing(m->writer) ? "; store unavailable, verdicts waiting" : "");
+                          writer_failing(m->writer) ? "; store unavailable, verdicts waiting" : "", journal);
+}
+
+static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        send_status(userdata);
+        return 0;
+}
+
+void manager_update_status(Manager *m, bool force) {
+        uint64_t next = m->last_status_usec + STATUS_INTERVAL_USEC;
+        int r;
+
+        if (force || now_usec(CLOCK_MONOTONIC) >= next) {
+                if (m->status_timer)
+                        (void) sd_event_source_set_enabled(m->status_timer, SD_EVENT_OFF);
+                return send_status(m);
+        }
+
+        /* At most once a second: a burst of containers must not turn into a burst of
+         * notifies. What changed since goes out when the second is up, once: the status must
+         * not stay behind after a burst, and an idle daemon must not wake for it. */
+        if (m->status_timer && sd_event_source_get_enabled(m->status_timer, NULL) > 0)
+                return;
+        if (m->status_timer) {
+                r = sd_event_source_set_time(m->status_timer, next);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->status_timer, SD_EVENT_ONESHOT);
+        } else {
+                r = sd_event_add_time(m->event, &m->status_timer, CLOCK_MONOTONIC, next, 0, on_status_timer, m);
+                if (r >= 0)
+                        (void) sd_event_source_set_description(m->status_timer, "status");
+        }
+        if (r < 0)
+                send_status(m);
 }
 
 static int load_policy(Manager *m, const char *default_policy) {
@@ -341,6 +377,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sigint);
         sd_event_source_disable_unref(m->sighup);
         sd_event_source_disable_unref(m->prune_timer);
+        sd_event_source_disable_unref(m->status_timer);
         /* what journald has not taken yet: a second, not an exit held up by a stuck journald */
         m->journal_queue = journal_queue_free(m->journal_queue, 1000 * 1000);
         sd_event_unref(m->event);

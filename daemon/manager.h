@@ -99,6 +99,7 @@ typedef struct Manager {
 
         uint64_t n_verdicts, n_violations, n_kills;
         uint64_t last_status_usec;
+        sd_event_source *status_timer; /* the changes since, once a second is up */
         char *pid_file;
 } Manager;
 

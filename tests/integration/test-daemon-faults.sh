@@ -188,13 +188,21 @@ check "inotify overflow: capguardd still runs" kill -0 "$second"
 kill "$second"
 
 # a journald that reads nothing: its socket takes net.unix.max_dgram_qlen entries at most, and
-# a loop that waited for it would judge no container past those until it read again
+# a loop that waited for it would judge no container past those until it read again. Enough
+# containers that capguardd's own queue fills too: the oldest entries go, and STATUS= says how
+# many.
 journald_pid=$(pidof systemd-journald | awk '{ print $1 }')
 if [[ -n $journald_pid ]]; then
         mkdir -p "$work/root-stuck"
-        start_second stuck "$work/stuck.db" "$work/root-stuck" || bail_out "capguardd (stuck) did not start"
+        "$NOTIFY_LISTEN" "$work/stuck.notify" 120 >"$work/stuck.messages" &
+        listener=$!
+        cleanup_add kill "$listener"
+        for _ in $(seq 50); do [[ -S $work/stuck.notify ]] && break; sleep 0.02; done
+        NOTIFY_SOCKET=$work/stuck.notify start_second stuck "$work/stuck.db" "$work/root-stuck" ||
+                bail_out "capguardd (stuck) did not start"
         qlen=$(cat /proc/sys/net/unix/max_dgram_qlen)
-        n=$((qlen + 30))
+        queue_max=256 # JOURNAL_QUEUE_MAX
+        n=$((qlen + queue_max + 30))
         spawn_sleepers "$n"
         cleanup_add kill -CONT "$journald_pid"
         kill -STOP "$journald_pid"
@@ -203,12 +211,20 @@ if [[ -n $journald_pid ]]; then
         done
         ok=0
         judged_in "$work/stuck.db" "stuck" "$n" && ok=1
+        sleep 1.5 # STATUS= at most once a second
         kill -CONT "$journald_pid"
         check "journald stopped: every container is judged meanwhile" test "$ok" -eq 1
+        dropped=$(sed -n 's/^STATUS=.*; \([0-9]*\) journal entries dropped.*/\1/p' "$work/stuck.messages" | tail -n 1)
+        # the socket holds max_dgram_qlen + 1 at most, the queue the next 256: the rest go
+        least=$((n - queue_max - qlen - 1))
+        check "journald stopped: STATUS= says ${dropped:-no} journal entries were dropped (at least $least)" \
+                test "${dropped:-0}" -ge "$least"
+        check "journald stopped: the daemon said it drops entries" grep -q "dropping the oldest of those waiting" "$work/stuck.log"
         journal=$(journal_of "stuck$((n - 1))-$tag" 50)
         check "journald reading again: the last entry reaches the journal" test -n "$journal"
         check "journald stopped: capguardd still runs" kill -0 "$second"
         kill "$second"
+        kill "${sleepers[@]}" 2>/dev/null || true
 else
         not_ok "journald stopped: no systemd-journald to stop"
 fi

@@ -25,16 +25,28 @@ NOTIFY_SOCKET=$work/notify WATCHDOG_USEC=200000 "$CAPGUARDD" --db "$work/db" --p
         --default-policy "$work/policy.yaml" --watch "runc:$work/root" >"$work/log" 2>&1 &
 daemon=$!
 for _ in $(seq 100); do [[ -s $work/pid ]] && break; sleep 0.02; done
-sleep 1
+# a container judged within a second of the last STATUS= (READY's): its count must not wait
+# for the next container, which may never come
+sleep 1000 &
+sleeper=$!
+start=$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$sleeper/stat")
+mkdir -p "$work/root/c1"
+printf '{"id":"c1","init_process_pid":%d,"init_process_start":%s,"created":"2026-11-28T12:00:00Z","config":{}}' \
+        "$sleeper" "$start" >"$work/root/c1/state.json.tmp"
+mv "$work/root/c1/state.json.tmp" "$work/root/c1/state.json"
+sleep 2
 kill -HUP "$daemon"
 sleep 0.5
 kill -TERM "$daemon"
 wait "$daemon" && rc=0 || rc=$?
+kill "$sleeper"
 wait "$listener" || true
 
 is "$rc" 0 "capguardd exits 0 on SIGTERM"
 check "READY=1 after the first scan" grep -q "READY=1" "$work/messages"
 check "STATUS= with the policy and counts" grep -Eq "STATUS=Policy version 1; [0-9]+ containers live; [0-9]+ verdicts" "$work/messages"
+is "$(awk '/^RELOADING=1/ { exit } /^STATUS=.* 1 verdicts/ { print "sent"; exit }' "$work/messages")" sent \
+        "STATUS= counts a verdict within a second of the last one, unasked"
 watchdogs=$(grep -c "WATCHDOG=1" "$work/messages" || true)
 check "WATCHDOG=1 pings while running ($watchdogs)" test "$watchdogs" -ge 3
 check "RELOADING=1 on SIGHUP" grep -q "RELOADING=1" "$work/messages"
