@@ -15,7 +15,9 @@ static bool is_json_space(char c) {
 
 /* Counts the object keys in the text: the strings followed by ':'. Refuses single quotes,
  * which json-c takes for string delimiters even in strict mode, and which the count would
- * otherwise not see. Only called on text json-c has parsed, so every string is closed. */
+ * otherwise not see, and control bytes in a string, which json-c takes too and Go (like
+ * json_prune_parse()) refuses. Only called on text json-c has parsed, so every string is
+ * closed. */
 static int count_text_keys(const char *buf, size_t len, size_t *ret) {
         size_t n = 0;
 
@@ -27,9 +29,12 @@ static int count_text_keys(const char *buf, size_t len, size_t *ret) {
                 if (buf[i] != '"')
                         continue;
 
-                for (i++; i < len && buf[i] != '"'; i++)
+                for (i++; i < len && buf[i] != '"'; i++) {
+                        if ((unsigned char) buf[i] < 0x20)
+                                return -EBADMSG;
                         if (buf[i] == '\\')
                                 i++;
+                }
                 if (i >= len)
                         return -EBADMSG;
 

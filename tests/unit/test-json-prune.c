@@ -90,6 +90,63 @@ START_TEST(test_refuses) {
 }
 END_TEST
 
+/* {"id":"<len bytes of filler, byte b at pos>"} : at every length and position around the
+ * sixteen bytes the scan may take at once, each byte must end the string, start an escape, be
+ * refused or be part of it as it would be alone. */
+START_TEST(test_string_bytes) {
+        for (unsigned len = 1; len <= 40; len++)
+                for (unsigned pos = 0; pos < len; pos++)
+                        for (unsigned b = 1; b < 256; b++) {
+                                _cleanup_json_ json_object *o = NULL;
+                                char text[64], *q = stpcpy(text, "{\"id\":\"");
+                                size_t n;
+                                int r;
+
+                                memset(q, 'a', len);
+                                q[pos] = (char) b;
+                                q = stpcpy(q + len, "\"}");
+                                n = (size_t) (q - text);
+                                r = json_prune_parse(text, n, keep, &o);
+                                /* a control byte; a backslash before an 'a', no escape, or before the
+                                 * closing quote, which it takes; a quote that ends the string early,
+                                 * and what follows is no member: all refused */
+                                if (b < 0x20 || b == '\\' || b == '"')
+                                        ck_assert_msg(r == -EBADMSG, "byte 0x%02x at %u of %u: %d", b, pos, len, r);
+                                else {
+                                        json_object *id;
+
+                                        ck_assert_msg(r == 0, "byte 0x%02x at %u of %u refused: %d", b, pos, len, r);
+                                        ck_assert(json_object_object_get_ex(o, "id", &id));
+                                        ck_assert_int_eq(json_object_get_string_len(id), (int) len);
+                                        ck_assert_int_eq((unsigned char) json_object_get_string(id)[pos], b);
+                                }
+                        }
+}
+END_TEST
+
+/* oci_json_parse(), the reference, refuses what the scan refuses: json-c alone, even strict,
+ * takes a raw control byte in a string. */
+START_TEST(test_control_bytes) {
+        static const char *const bad[] = {
+                "{\"a\x05\":1}", "{\"a\":\"x\x05y\"}", "{\"a\":\"x\ty\"}", "{\"a\":\"x\ny\"}", "{\"a\":[\"\x1f\"]}",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                json_object *o = NULL;
+
+                ck_refused(bad[i]);
+                ck_assert_msg(oci_json_parse(bad[i], strlen(bad[i]), &o) == -EBADMSG, "oci_json_parse took case %zu", i);
+        }
+        /* between tokens, JSON's white space is white space */
+        {
+                static const char ok[] = "{\t\"a\"\n:\r\"x\x7f\"}";
+                _cleanup_json_ json_object *o = NULL;
+
+                ck_assert_int_eq(oci_json_parse(ok, strlen(ok), &o), 0);
+        }
+}
+END_TEST
+
 /* {"x":[[...[1]...]]} with the 1 at the given depth, as json-c counts it */
 static char *nested(unsigned depth, const char *inner) {
         unsigned arrays = depth - 2;
@@ -166,6 +223,8 @@ int main(void) {
 
         tcase_add_test(tc, test_keeps_what_is_named);
         tcase_add_test(tc, test_refuses);
+        tcase_add_test(tc, test_string_bytes);
+        tcase_add_test(tc, test_control_bytes);
         tcase_add_test(tc, test_depth);
         tcase_add_test(tc, test_fixtures);
         suite_add_tcase(s, tc);
