@@ -51,10 +51,28 @@ static size_t number_end(const char *buf, size_t len, size_t i) {
         return i;
 }
 
+static bool is_letter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* At a letter outside strings: past true, false or null, or 0 for anything else json-c takes
+ * (NaN, Infinity). */
+static size_t literal_end(const char *buf, size_t len, size_t i) {
+        static const char *const words[] = { "true", "false", "null" };
+
+        for (size_t k = 0; k < ELEMENTSOF(words); k++) {
+                size_t n = strlen(words[k]);
+
+                if (len - i >= n && memcmp(buf + i, words[k], n) == 0 && (len - i == n || !is_letter(buf[i + n])))
+                        return i + n;
+        }
+        return 0;
+}
+
 /* Counts the object keys in the text: the strings followed by ':'. Refuses what json-c takes
  * even in strict mode and Go (like json_prune_parse()) refuses: single quotes, which json-c
- * takes for string delimiters and the count would not see, control bytes in a string, and
- * numbers outside RFC 8259's grammar ("-07", "-.5"). Only called on text json-c has parsed,
+ * takes for string delimiters and the count would not see, control bytes in a string,
+ * numbers outside RFC 8259's grammar ("-07", "-.5"), and literals but true, false and null. Only called on text json-c has parsed,
  * so every string is closed, and outside strings a '-' or a digit starts a number. */
 static int count_text_keys(const char *buf, size_t len, size_t *ret) {
         size_t n = 0;
@@ -64,6 +82,13 @@ static int count_text_keys(const char *buf, size_t len, size_t *ret) {
 
                 if (buf[i] == '\'')
                         return -EBADMSG;
+                if (is_letter(buf[i])) {
+                        j = literal_end(buf, len, i);
+                        if (j == 0)
+                                return -EBADMSG;
+                        i = j - 1;
+                        continue;
+                }
                 if (buf[i] == '-' || is_digit(buf[i])) {
                         j = number_end(buf, len, i);
                         if (j == 0)

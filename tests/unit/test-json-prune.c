@@ -125,12 +125,14 @@ START_TEST(test_string_bytes) {
 END_TEST
 
 /* oci_json_parse(), the reference, refuses what the scan refuses: json-c alone, even strict,
- * takes a raw control byte in a string, and numbers such as "-07" and "-.5". */
+ * takes a raw control byte in a string, numbers such as "-07" and "-.5", and NaN. */
 START_TEST(test_json_c_lax) {
         static const char *const bad[] = {
                 "{\"a\x05\":1}", "{\"a\":\"x\x05y\"}", "{\"a\":\"x\ty\"}", "{\"a\":\"x\ny\"}", "{\"a\":[\"\x1f\"]}",
                 "{\"a\":-07.5e+3}", "{\"a\":-00}", "{\"a\":[1,-01]}", "{\"a\":00}", "{\"a\":[01]}",
                 "{\"a\":-.5e+3}", "{\"a\":[-.5]}", "{\"a\":1.}", "{\"a\":1e}", "{\"a\":-}",
+                "{\"d\":\t\n\nNaN}", "{\"a\":Infinity}", "{\"a\":-Infinity}", "{\"a\":[nan]}", "{\"a\":truex}",
+                "{\"a\":True}", "{\"a\":nul}",
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
@@ -143,7 +145,7 @@ START_TEST(test_json_c_lax) {
         {
                 static const char *const good[] = {
                         "{\t\"a\"\n:\r\"x\x7f\"}", "{\"a\":[0,-0,10,-10,0.05,-0.0,1e05,1E-05,1e+00,-0e-0,100]}",
-                        "{\"-07\":\"-07 00\"}",
+                        "{\"-07\":\"-07 00 NaN\"}", "{\"a\":[true,false,null],\"b\":true}",
                 };
 
                 for (size_t i = 0; i < ELEMENTSOF(good); i++) {
