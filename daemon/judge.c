@@ -210,7 +210,8 @@ static int kill_rest_one(const ProcEntry *pe, void *userdata) {
         return 0;
 }
 
-static EventAction enforce(Manager *m, Tracked *t, const Verdict *v, char **ret_detail) {
+/* st: the init's status */
+static EventAction enforce(Manager *m, Tracked *t, const ProcStatus *st, const Verdict *v, char **ret_detail) {
         int r;
 
         if (!v->violation)
@@ -229,8 +230,12 @@ static EventAction enforce(Manager *m, Tracked *t, const Verdict *v, char **ret_
                 return EVENT_ACTION_KILL_FAILED;
         }
 
-        /* A container sharing the host's PID namespace keeps its other processes: find them. */
-        {
+        /* An init that is pid 1 of its own PID namespace takes every process in it, nested
+         * namespaces too: the kernel kills them when it dies. One that is not (the host's PID
+         * namespace, or one it shares with a pod's other containers) leaves its other
+         * processes running: find them, by a scan of every process on the node, which is why
+         * it is not done for the others. */
+        if (st->ns_pid != 1) {
                 KillRest k = { .m = m, .t = t };
 
                 (void) proc_scan(m->proc_fd, &m->roots, kill_rest_one, &k, NULL);
@@ -292,7 +297,7 @@ static void judge_now(Manager *m, Tracked *t, InitStage stage, const ProcStatus 
                 }
         }
 
-        e.action = enforce(m, t, &v, &detail);
+        e.action = enforce(m, t, st, &v, &detail);
         e.action_detail = detail;
         e.verdict = v.violation ? EVENT_VERDICT_VIOLATION : EVENT_VERDICT_OK;
         memcpy(e.excess, v.excess, sizeof e.excess);

@@ -122,6 +122,16 @@ static int parse_line(const char *key, size_t keylen, const char *v, size_t vlen
                 if (parse_u64(v, vlen, 1, &u) < 0)
                         return -EBADMSG;
                 st->kthread = u;
+        } else if (KEY_IS("NSpid")) {
+                /* "1234\t56\t1": from the namespace of this /proc down to the process's own */
+                const char *last = v;
+
+                for (size_t i = 0; i < vlen; i++)
+                        if (v[i] == '\t' || v[i] == ' ')
+                                last = v + i + 1;
+                if (parse_u64(last, vlen - (size_t) (last - v), INT_MAX, &u) < 0 || u == 0)
+                        return -EBADMSG;
+                st->ns_pid = (pid_t) u;
         } else if (KEY_IS("Seccomp")) {
                 if (parse_u64(v, vlen, 2, &u) < 0)
                         return -EBADMSG;

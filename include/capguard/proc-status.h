@@ -30,12 +30,13 @@ typedef struct ProcStatus {
         int no_new_privs; /* 0, 1, or -1 where the kernel does not say */
         bool kthread;     /* a kernel thread: never in a container */
         SeccompMode seccomp;
+        pid_t ns_pid;     /* its pid in its own PID namespace (NSpid's last); 0 where the kernel does not say */
 } ProcStatus;
 
 const char *seccomp_mode_to_string(SeccompMode m) _const_;
 
 /* Parses the text of /proc/<pid>/status. Name, Pid, Uid, Gid and all five capability sets must
- * be there and well formed (-EBADMSG otherwise); NoNewPrivs and Seccomp are optional. */
+ * be there and well formed (-EBADMSG otherwise); NoNewPrivs, Seccomp and NSpid are optional. */
 int proc_status_parse(const char *buf, size_t len, ProcStatus *ret);
 
 /* Reads and parses dir_fd/path: "status" below an fd of /proc/<pid>, or "<pid>/status" below

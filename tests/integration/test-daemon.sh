@@ -316,6 +316,44 @@ for _ in $(seq 50); do
 done
 is "$exited" 1 "a removed container gets its exit time"
 
+# --- a kill takes every process of the container ------------------------------------------
+# Two runc containers with children, compliant now, killed once the reload below makes NET_RAW
+# too much: one in its own PID namespace, whose init takes the rest with it, and one in the
+# host's, whose other processes capguardd must find. runc alone: containerd's shim would kill
+# the latter's rest itself once the init died.
+
+children_of() { # children_of PID N: the pids of its N children, once it has them
+        local got
+        for _ in $(seq 100); do
+                got=$(pgrep -P "$1" | tr '\n' ' ')
+                [[ $(wc -w <<<"$got") -ge $2 ]] && { printf '%s\n' "$got"; return 0; }
+                sleep 0.02
+        done
+        return 1
+}
+
+alive() { # alive PID...: those still running, neither gone nor a zombie
+        local p
+        for p; do
+                [[ -r /proc/$p/stat ]] && [[ $(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$p/stat" 2>/dev/null) != Z ]] &&
+                        printf '%s ' "$p"
+        done
+        return 0
+}
+
+kh=$(stack_name killme-hostpid)
+runc_run "$kh" --caps NET_RAW,KILL --jq '.linux.namespaces |= map(select(.type != "pid"))' \
+        -- sh -c 'sleep 1001 & sleep 1001 & wait' || bail_out "runc run (host PID namespace) failed"
+kh_pid=$STACK_PID
+kn=$(stack_name killme-ownpid)
+runc_run "$kn" --caps NET_RAW,KILL -- sh -c 'sleep 1002 & sleep 1002 & wait' || bail_out "runc run failed"
+kn_pid=$STACK_PID
+kh_children=$(children_of "$kh_pid" 2) || not_ok "the host PID namespace container has no children"
+kn_children=$(children_of "$kn_pid" 2) || not_ok "the own PID namespace container has no children"
+wait_event "$kh" || true
+wait_event "$kn" || true
+is "$(events_of "$kh" | jq -r .verdict)$(events_of "$kn" | jq -r .verdict)" okok "NET_RAW under version 1: both compliant"
+
 # --- reload: a new policy version re-judges what runs ----------------------------------------
 
 sed 's/profile: docker-default/profile: pss-baseline/' "$work/policy.yaml" >"$work/policy2.yaml"
@@ -324,6 +362,17 @@ check "policy load told the daemon" grep -q "capguardd (pid $daemon_pid) told to
 wait_event "$ok_id" 2 || true
 is "$(events_of "$ok_id" | tail -n 1 | jq -r '[.policy_version, .verdict, (.excess | join(","))] | join(" ")')" \
         "2 violation CAP_NET_RAW" "after reload the running container is judged under version 2"
+wait_event "$kh" 2 || true
+wait_event "$kn" 2 || true
+is "$(events_of "$kh" | tail -n 1 | jq -r '[.policy_version, .verdict, .action] | join(" ")')" "2 violation killed" \
+        "host PID namespace, version 2: killed"
+is "$(events_of "$kn" | tail -n 1 | jq -r '[.policy_version, .verdict, .action] | join(" ")')" "2 violation killed" \
+        "own PID namespace, version 2: killed"
+sleep 0.3
+is "$(alive $kh_pid $kh_children)" "" "host PID namespace: its init and both children are dead ($kh_pid $kh_children)"
+is "$(alive $kn_pid $kn_children)" "" "own PID namespace: its init and both children are dead ($kn_pid $kn_children)"
+check "host PID namespace: capguardd found the two other processes" \
+        grep -q "Killed 2 more processes of container $kh" "$work/daemon.log"
 
 # --- dry run ---------------------------------------------------------------------------------------
 

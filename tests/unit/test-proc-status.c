@@ -70,6 +70,37 @@ START_TEST(test_parse_host) {
         ck_assert_int_eq(st.no_new_privs, 0);
         ck_assert_int_eq(st.seccomp, SECCOMP_MODE_DISABLED);
         ck_assert(!st.kthread);
+        ck_assert_int_eq(st.ns_pid, 1234);
+}
+END_TEST
+
+/* NSpid: the pid in each PID namespace from this /proc's down; the last is the process's own. */
+START_TEST(test_parse_nspid) {
+        static const struct {
+                const char *line;
+                pid_t want; /* -1: refused */
+        } cases[] = {
+                { "NSpid:\t1234\t1\n", 1 },
+                { "NSpid:\t1234\t56\t7\n", 7 },
+                { NULL, 0 },                      /* before 4.1 */
+                { "NSpid:\t1234\t\n", -1 },
+                { "NSpid:\t0\n", -1 },
+                { "NSpid:\t1234\tx\n", -1 },
+                { "NSpid:\t\n", -1 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *text = replace_line("NSpid:", cases[i].line);
+                ProcStatus st;
+                int r = proc_status_parse(text, strlen(text), &st);
+
+                if (cases[i].want < 0)
+                        ck_assert_msg(r == -EBADMSG, "case %zu accepted", i);
+                else {
+                        ck_assert_msg(r == 0, "case %zu refused", i);
+                        ck_assert_int_eq(st.ns_pid, cases[i].want);
+                }
+        }
 }
 END_TEST
 
@@ -309,6 +340,7 @@ static Suite *suite(void) {
 
         tcase_add_test(tc, test_parse_host);
         tcase_add_test(tc, test_parse_kthread);
+        tcase_add_test(tc, test_parse_nspid);
         tcase_add_test(tc, test_parse_bad);
         tcase_add_test(tc, test_parse_optional);
         tcase_add_test(tc, test_parse_truncated);
