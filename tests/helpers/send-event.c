@@ -9,14 +9,16 @@
  *              [--uid UID] [--cap SET=HEX]... [--declared SET=HEX]... [--excess SET=HEX]...
  *              [--no-new-privs 0|1] [--seccomp N] [--verdict V] [--rule R] [--policy-version N]
  *              [--reason TEXT]... [--action A] [--action-detail TEXT] [--time USEC]
- *              [--print-line | --print-fields | --db PATH]
+ *              [--print-line | --print-fields | --db PATH | --fill]
  *
  * SET is inh, prm, eff, bnd or amb; a --declared set says the OCI config was read (the sets
  * not given are then empty). --db records the event in the database at PATH through
  * store_event_add() instead of journaling it; --time is its CLOCK_REALTIME in microseconds
- * (default 1764331200000000, 2025-11-28T12:00:00Z). Exit status: 0 journaled (printed,
- * recorded); 2 journald could not be reached, and the entry went to stderr as
- * journal_event_format_line() makes it, as capguardd does; 1 anything else. */
+ * (default 1764331200000000, 2025-11-28T12:00:00Z). --fill sends copies of the entry without
+ * waiting until journald's socket takes no more (a journald that reads nothing: stopped), and
+ * prints how many it took. Exit status: 0 journaled (printed, recorded, filled); 2 journald
+ * could not be reached, and the entry went to stderr as journal_event_format_line() makes it,
+ * as capguardd does; 1 anything else, journald reading all the while --fill sent included. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -69,13 +71,50 @@ static bool parse_number(const char *arg, long long min, long long max, long lon
         return true;
 }
 
+/* The datagrams a socket has sent but its peer has not read count against the sender's buffer
+ * too: one that cannot send may be full itself. The peer's queue is full when a new socket
+ * cannot send either. */
+static int fill_journal(const Event *e) {
+        _cleanup_(journal_fields_done) JournalFields f = {};
+        JournalSocket j = JOURNAL_SOCKET_INIT(JOURNAL_SOCKET_PATH);
+        unsigned long sent = 0;
+        bool fresh = true;
+        int r;
+
+        r = journal_event_build(e, &f);
+        if (r < 0)
+                return fail("cannot build the entry", strerror(-r));
+        while (sent < 100000) {
+                r = journal_socket_try_send(&j, f.iov, f.n);
+                if (r >= 0) {
+                        sent++;
+                        fresh = false;
+                        continue;
+                }
+                if (r != -EAGAIN) {
+                        journal_socket_close(&j);
+                        fprintf(stderr, "send-event: journald not reachable: %s\n", strerror(-r));
+                        return 2;
+                }
+                if (fresh)
+                        break;
+                journal_socket_close(&j);
+                fresh = true;
+        }
+        journal_socket_close(&j);
+        if (!fresh)
+                return fail("journald keeps reading", "its socket never filled");
+        printf("%lu\n", sent);
+        return EXIT_SUCCESS;
+}
+
 int main(int argc, char *argv[]) {
         enum {
                 ARG_CONTAINER_ID = 0x100, ARG_RUNTIME, ARG_RUNTIME_NAMESPACE, ARG_K8S_NAMESPACE, ARG_POD,
                 ARG_CONTAINER, ARG_IMAGE, ARG_PID, ARG_UID, ARG_CAP, ARG_EXCESS, ARG_NO_NEW_PRIVS,
                 ARG_SECCOMP, ARG_VERDICT, ARG_RULE, ARG_POLICY_VERSION, ARG_REASON, ARG_ACTION,
                 ARG_ACTION_DETAIL, ARG_PRINT_LINE, ARG_PRINT_FIELDS, ARG_SANDBOX, ARG_PID_START,
-                ARG_DECLARED, ARG_TIME, ARG_DB,
+                ARG_DECLARED, ARG_TIME, ARG_DB, ARG_FILL,
         };
         static const struct option options[] = {
                 { "container-id", required_argument, NULL, ARG_CONTAINER_ID },
@@ -104,6 +143,7 @@ int main(int argc, char *argv[]) {
                 { "declared", required_argument, NULL, ARG_DECLARED },
                 { "time", required_argument, NULL, ARG_TIME },
                 { "db", required_argument, NULL, ARG_DB },
+                { "fill", no_argument, NULL, ARG_FILL },
                 {}
         };
         _cleanup_(event_done) Event e = {
@@ -114,7 +154,7 @@ int main(int argc, char *argv[]) {
                 .action = EVENT_ACTION_AUDIT,
                 .time_usec = INT64_C(1764331200000000),
         };
-        bool print_line = false, print_fields = false;
+        bool print_line = false, print_fields = false, fill = false;
         const char *db = NULL;
         size_t n_reasons = 0;
         long long v;
@@ -204,6 +244,9 @@ int main(int argc, char *argv[]) {
                 case ARG_PRINT_FIELDS:
                         print_fields = true;
                         break;
+                case ARG_FILL:
+                        fill = true;
+                        break;
                 case ARG_SANDBOX:
                         e.sandbox = true;
                         break;
@@ -242,6 +285,9 @@ int main(int argc, char *argv[]) {
                         return fail("cannot record the event", r == -EIO ? store_errmsg(s) : strerror(-r));
                 return EXIT_SUCCESS;
         }
+
+        if (fill)
+                return fill_journal(&e);
 
         if (print_fields) {
                 _cleanup_(journal_fields_done) JournalFields f = {};

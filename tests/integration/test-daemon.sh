@@ -223,19 +223,14 @@ check "containerd killme: no task runs" bash -c "! '$CTR' -n k8s.io task ls | aw
 
 # --- journald stopped while a kill rule fires ---------------------------------------------
 # journald's socket full and nobody reading it: the loop must not wait to send a verdict's
-# entry, or the next container's entrypoint runs before it is judged. Entries sent by blocked
-# helpers fill the socket; a compliant container's entry then waits in capguardd, and the
-# violating container after it must die all the same, with its verdict in the database.
+# entry, or the next container's entrypoint runs before it is judged. A helper fills the
+# socket; a compliant container's entry then waits in capguardd, and the violating container
+# after it must die all the same, with its verdict in the database.
 journald_pid=$(pidof systemd-journald | awk '{ print $1 }')
 if [[ -n $journald_pid ]]; then
         cleanup_add kill -CONT "$journald_pid"
         kill -STOP "$journald_pid"
-        fillers=()
-        for ((i = 0; i < $(cat /proc/sys/net/unix/max_dgram_qlen) + 2; i++)); do
-                "$SEND_EVENT" --container-id "capguard-filler-$$-$i" --runtime runc >/dev/null 2>&1 &
-                fillers+=($!)
-        done
-        sleep 0.5
+        filled=$("$SEND_EVENT" --container-id "capguard-filler-$$" --runtime runc --fill 2>&1) || filled="failed: $filled"
         ja=$(stack_name nojournal-ok)
         "$DOCKER" run -d --name "$ja" --network none "$STACK_IMAGE" sleep 1000 >/dev/null 2>&1 || true
         cleanup_add "$DOCKER" rm -f "$ja"
@@ -252,11 +247,8 @@ if [[ -n $journald_pid ]]; then
         jk_ev=$(events_of "$jk_id" | jq -r '[.verdict, .action] | join(" ")')
         jk_running=$("$DOCKER" inspect -f '{{.State.Running}}' "$jk" 2>/dev/null || echo gone)
         jk_marker=$([[ -e $work/out/$jk ]] && echo written || echo none)
-        fillers_blocked=0
-        for p in "${fillers[@]}"; do kill -0 "$p" 2>/dev/null && fillers_blocked=$((fillers_blocked + 1)); done
         kill -CONT "$journald_pid"
-        wait "${fillers[@]}" 2>/dev/null || true
-        check "journald stopped: its socket was full ($fillers_blocked helpers blocked in send)" test "$fillers_blocked" -ge 1
+        check "journald stopped: a helper filled its socket ($filled entries)" grep -Eqx '[0-9]+' <<<"$filled"
         is "$ja_ev" ok "journald stopped: the compliant container is judged"
         is "$jk_ev" "violation killed" "journald stopped: the violating container is killed"
         is "$jk_running" false "journald stopped: the killed container does not run"
