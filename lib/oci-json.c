@@ -69,12 +69,13 @@ static size_t literal_end(const char *buf, size_t len, size_t i) {
         return 0;
 }
 
-/* Counts the object keys in the text: the strings followed by ':'. Refuses what json-c takes
- * even in strict mode and Go (like json_prune_parse()) refuses: single quotes, which json-c
- * takes for string delimiters and the count would not see, control bytes in a string,
- * numbers outside RFC 8259's grammar ("-07", "-.5"), and literals but true, false and null. Only called on text json-c has parsed,
- * so every string is closed, and outside strings a '-' or a digit starts a number. */
-static int count_text_keys(const char *buf, size_t len, size_t *ret) {
+/* Checks the text where json-c, even in strict mode, takes what Go (like json_prune_parse())
+ * refuses: single quotes, which json-c takes for string delimiters; control bytes in a string;
+ * numbers outside RFC 8259's grammar ("-07", "-.5"); literals but true, false and null (NaN,
+ * Infinity). And counts the object keys in it, the strings followed by ':'. Only called on
+ * text json-c has parsed: every string is closed, and outside strings a '-' or a digit starts
+ * a number. */
+static int check_text_count_keys(const char *buf, size_t len, size_t *ret) {
         size_t n = 0;
 
         for (size_t i = 0; i < len; i++) {
@@ -183,7 +184,7 @@ int oci_json_check_keys(const char *buf, size_t len, json_object *o) {
         size_t text_keys;
         int r;
 
-        r = count_text_keys(buf, len, &text_keys);
+        r = check_text_count_keys(buf, len, &text_keys);
         if (r < 0)
                 return r;
         return text_keys == count_tree_keys(o) ? 0 : -EBADMSG;
