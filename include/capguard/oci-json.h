@@ -19,10 +19,13 @@
 /* Parses text written by a Go runtime into an object: at most OCI_JSON_DEPTH_MAX deep,
  * nothing but white space after it, and no object key given twice. json-c keeps the last of
  * two equal keys and cuts a key at an escaped NUL ("a\u0000b" becomes "a"), while Go merges
- * duplicates: a file the two could read differently is refused. Go never writes one. */
+ * duplicates: a file the two could read differently is refused. Go never writes one. So is
+ * what json-c takes even in strict mode and Go refuses: control bytes in strings, numbers
+ * outside RFC 8259 ("-07", "-.5"), NaN and Infinity. */
 int oci_json_parse(const char *buf, size_t len, json_object **ret);
 
-/* Whether text that json-c parsed into o repeats an object key: -EBADMSG if so, see above. */
+/* Whether text that json-c parsed into o repeats an object key or holds what Go refuses:
+ * -EBADMSG if so, see above. */
 int oci_json_check_keys(const char *buf, size_t len, json_object *o);
 
 /* Whether Go's encoding/json reads an object member named k into the struct field named
