@@ -73,6 +73,15 @@ void manager_update_status(Manager *m, bool force) {
                 send_status(m);
 }
 
+/* The store failed, or took what waited again: STATUS= says whether verdicts wait for it. */
+static int on_writer_state(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        uint64_t n;
+
+        (void) !read(fd, &n, sizeof n);
+        manager_update_status(userdata, false);
+        return 0;
+}
+
 static int load_policy(Manager *m, const char *default_policy) {
         _cleanup_(policy_freep) Policy *p = NULL;
         StorePolicy sp = {};
@@ -289,6 +298,10 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         r = journal_queue_new(m->event, &m->journal, &m->journal_queue);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the journal's queue: %m");
+        r = sd_event_add_io(m->event, &m->writer_state, writer_state_fd(m->writer), EPOLLIN, on_writer_state, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the database writer: %m");
+        (void) sd_event_source_set_description(m->writer_state, "writer-state");
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -361,6 +374,7 @@ Manager *manager_free(Manager *m) {
 
         tracked_free_all(m);
         m->kick = sd_event_source_disable_unref(m->kick);
+        m->writer_state = sd_event_source_disable_unref(m->writer_state);
         if (m->writer) {
                 size_t lost = 0;
 

@@ -92,6 +92,7 @@ typedef struct Manager {
 
         struct Writer *writer;             /* the store's writes, on a thread of their own */
         sd_event_source *kick;             /* wakes it once the loop is idle */
+        sd_event_source *writer_state;     /* it failed or recovered: STATUS= says so */
         struct Checkpointer *checkpointer; /* copies the write-ahead log into the database */
 
         uint64_t retention_usec;     /* 0: keep every event */

@@ -49,6 +49,7 @@ struct Writer {
         Checkpointer *checkpointer;
         pthread_t thread;
         int efd;                     /* wakes the thread: kicks, syncs, stop */
+        int state_fd;                /* readable once the store failed or recovered: for the loop */
 
         /* Handed over, newest first. The loop never takes a lock to hand over or kick: a lock
          * the thread held when it was preempted held the loop up to 1.6 ms (bench). */
@@ -266,7 +267,11 @@ static void *run(void *userdata) {
                 }
                 if (written > 0 && w->checkpointer && checkpoint_at == UINT64_MAX)
                         checkpoint_at = now_usec(CLOCK_MONOTONIC) + CHECKPOINT_DELAY_USEC;
-                atomic_store(&w->failing, failing);
+                if (atomic_exchange(&w->failing, failing) != failing) {
+                        uint64_t one = 1;
+
+                        (void) !write(w->state_fd, &one, sizeof one);
+                }
 
                 (void) pthread_mutex_lock(&w->lock);
                 w->settled += written;
@@ -297,7 +302,7 @@ int writer_start(const char *db_path, Checkpointer *checkpointer, Writer **ret) 
         if (!w)
                 return -ENOMEM;
         w->checkpointer = checkpointer;
-        w->efd = -EBADF;
+        w->efd = w->state_fd = -EBADF;
 
         r = store_open(db_path, STORE_READ_WRITE, &w->store);
         if (r < 0)
@@ -307,7 +312,8 @@ int writer_start(const char *db_path, Checkpointer *checkpointer, Writer **ret) 
         if (r < 0)
                 goto fail;
         w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (w->efd < 0) {
+        w->state_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (w->efd < 0 || w->state_fd < 0) {
                 r = negative_errno();
                 goto fail;
         }
@@ -326,6 +332,7 @@ int writer_start(const char *db_path, Checkpointer *checkpointer, Writer **ret) 
 
 fail:
         closep(&w->efd);
+        closep(&w->state_fd);
         store_close(w->store);
         return r;
 }
@@ -402,6 +409,10 @@ bool writer_failing(Writer *w) {
         return w && atomic_load(&w->failing);
 }
 
+int writer_state_fd(Writer *w) {
+        return w ? w->state_fd : -EBADF;
+}
+
 Writer *writer_stop(Writer *w, size_t *ret_lost) {
         if (!w)
                 return NULL;
@@ -415,6 +426,7 @@ Writer *writer_stop(Writer *w, size_t *ret_lost) {
         (void) pthread_cond_destroy(&w->done);
         (void) pthread_mutex_destroy(&w->lock);
         closep(&w->efd);
+        closep(&w->state_fd);
         store_close(w->store);
         free(w);
         return NULL;

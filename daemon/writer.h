@@ -48,6 +48,10 @@ int writer_sync(Writer *w);
 /* Whether the latest write failed: verdicts are waiting for the store. */
 bool writer_failing(Writer *w);
 
+/* An eventfd that turns readable when writer_failing() changes, for the loop to say so (read
+ * it to rearm). */
+int writer_state_fd(Writer *w);
+
 /* Tries once more to write what waits, stops the thread and closes its connection. NULL.
  * *ret_lost, if not NULL: how many verdicts and exits could not be written. */
 Writer *writer_stop(Writer *w, size_t *ret_lost);

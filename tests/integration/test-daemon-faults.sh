@@ -235,7 +235,11 @@ fi
 if mountpoint -q /proc && mkdir -p "$work/full" && mount -t tmpfs -o size=1m tmpfs "$work/full" 2>/dev/null; then
         cleanup_add umount -l "$work/full"
         mkdir -p "$work/root-full"
-        start_second full "$work/full/capguard.db" "$work/root-full" || bail_out "capguardd (full) did not start"
+        "$NOTIFY_LISTEN" "$work/full.notify" 120 >"$work/full.messages" &
+        cleanup_add kill "$!"
+        for _ in $(seq 50); do [[ -S $work/full.notify ]] && break; sleep 0.02; done
+        NOTIFY_SOCKET=$work/full.notify start_second full "$work/full/capguard.db" "$work/root-full" ||
+                bail_out "capguardd (full) did not start"
         dd if=/dev/zero of="$work/full/filler" bs=4k 2>/dev/null || true  # until ENOSPC
         spawn_sleepers 40
         for ((i = 0; i < 40; i++)); do
@@ -252,6 +256,10 @@ if mountpoint -q /proc && mkdir -p "$work/full" && mount -t tmpfs -o size=1m tmp
         rm -f "$work/full/filler"
         check "room again: every verdict is written, none lost" judged_in "$work/full/capguard.db" "full" 40
         check "room again: the daemon says so" grep -q "The store is back" "$work/full.log"
+        sleep 1.5 # STATUS= at most once a second
+        check "a full disk: STATUS= said verdicts wait for the store" grep -q "^STATUS=.*store unavailable" "$work/full.messages"
+        last_status=$(grep "^STATUS=" "$work/full.messages" | tail -n 1)
+        check "room again: STATUS= no longer says so ($last_status)" bash -c '! grep -q "store unavailable" <<<"$1"' _ "$last_status"
         kill "$second"
 else
         not_ok "a full disk: cannot mount a small tmpfs to fill"

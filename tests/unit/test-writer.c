@@ -96,6 +96,15 @@ static int64_t query_int(const char *sql) {
         return v;
 }
 
+/* How often writer_failing() changed since the last look, as the loop hears of it. */
+static uint64_t state_changes(Writer *w) {
+        uint64_t n = 0;
+
+        if (read(writer_state_fd(w), &n, sizeof n) < 0)
+                ck_assert_int_eq(errno, EAGAIN);
+        return n;
+}
+
 START_TEST(test_writes_in_order) {
         Writer *w;
         size_t lost = 99;
@@ -122,6 +131,7 @@ START_TEST(test_writes_in_order) {
         writer_kick(w);
         ck_assert_int_eq(writer_sync(w), 0);
         ck_assert(!writer_failing(w));
+        ck_assert_uint_eq(state_changes(w), 0);
 
         ck_assert_int_eq(query_int("SELECT count(*) FROM events"), 301);
         /* in the order handed over: row ids follow the verdicts' times */
@@ -171,12 +181,17 @@ START_TEST(test_store_locked) {
         r = writer_sync(w);
         ck_assert_msg(r == -EBUSY, "sync while locked: %d", r);
         ck_assert(writer_failing(w));
+        ck_assert_uint_eq(state_changes(w), 1);
+        /* tried again, still locked: no change to tell */
+        ck_assert_int_eq(writer_sync(w), -EBUSY);
+        ck_assert_uint_eq(state_changes(w), 0);
 
         /* kept, in order, and written once the lock is gone */
         push_verdict(w, 3);
         ck_assert_int_eq(sqlite3_exec(locker, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
         ck_assert_int_eq(writer_sync(w), 0);
         ck_assert(!writer_failing(w));
+        ck_assert_uint_eq(state_changes(w), 1);
         ck_assert_int_eq(query_int("SELECT count(*) FROM events"), 3);
         ck_assert_int_eq(query_int("SELECT time FROM events ORDER BY id LIMIT 1 OFFSET 2"), 1003);
 
