@@ -17,6 +17,8 @@ struct JournalQueue {
         JournalFields ring[JOURNAL_QUEUE_MAX];
         size_t head, n;
         unsigned long dropped;
+        journal_queue_dropped_t on_dropped;
+        void *userdata;
         bool stuck; /* took nothing for JOURNAL_QUEUE_STALL_MSEC: until it takes one again */
 };
 
@@ -28,6 +30,15 @@ static void drop_head(JournalQueue *q) {
         journal_fields_done(ring_at(q, 0));
         q->head = (q->head + 1) % JOURNAL_QUEUE_MAX;
         q->n--;
+}
+
+/* The oldest n waiting, counted, and said. */
+static void drop(JournalQueue *q, size_t n) {
+        q->dropped += n;
+        while (n-- > 0)
+                drop_head(q);
+        if (q->on_dropped)
+                q->on_dropped(q->userdata);
 }
 
 static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
@@ -65,9 +76,7 @@ static void flush(JournalQueue *q) {
                         log_warning_errno(r, "journald took no more entries, dropping %zu waiting ones (every verdict "
                                           "is in the database): %m", q->n);
                 if (r < 0) {
-                        q->dropped += q->n;
-                        while (q->n > 0)
-                                drop_head(q);
+                        drop(q, q->n);
                         break;
                 }
                 drop_head(q);
@@ -90,7 +99,8 @@ static bool wait_writable(JournalQueue *q, int msec) {
         return poll(&(struct pollfd) { .fd = q->socket->fd, .events = POLLOUT }, 1, msec) > 0;
 }
 
-int journal_queue_new(sd_event *event, JournalSocket *socket, JournalQueue **ret) {
+int journal_queue_new(sd_event *event, JournalSocket *socket, journal_queue_dropped_t on_dropped, void *userdata,
+                      JournalQueue **ret) {
         JournalQueue *q;
 
         if (!event || !socket || !ret)
@@ -100,6 +110,8 @@ int journal_queue_new(sd_event *event, JournalSocket *socket, JournalQueue **ret
                 return -ENOMEM;
         q->event = sd_event_ref(event);
         q->socket = socket;
+        q->on_dropped = on_dropped;
+        q->userdata = userdata;
         *ret = q;
         return 0;
 }
@@ -119,8 +131,7 @@ int journal_queue_send(JournalQueue *q, JournalFields *f) {
                                             "until it reads again (every verdict is in the database)",
                                             JOURNAL_QUEUE_STALL_MSEC);
                         q->stuck = true;
-                        q->dropped++;
-                        drop_head(q);
+                        drop(q, 1);
                 }
         }
 
@@ -155,6 +166,7 @@ JournalQueue *journal_queue_free(JournalQueue *q, uint64_t timeout_usec) {
         if (!q)
                 return NULL;
 
+        q->on_dropped = NULL; /* its caller is going away: the log says what is dropped now */
         deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
         for (;;) {
                 flush(q);
@@ -165,9 +177,7 @@ JournalQueue *journal_queue_free(JournalQueue *q, uint64_t timeout_usec) {
         if (q->n > 0) {
                 log_warning("journald did not take %zu entries before exit, dropping them (every verdict is "
                             "in the database)", q->n);
-                q->dropped += q->n;
-                while (q->n > 0)
-                        drop_head(q);
+                drop(q, q->n);
         }
         sd_event_source_disable_unref(q->writable);
         sd_event_unref(q->event);

@@ -20,7 +20,12 @@ typedef struct JournalQueue JournalQueue;
 #define JOURNAL_QUEUE_MAX 256
 #define JOURNAL_QUEUE_STALL_MSEC 250
 
-int journal_queue_new(sd_event *event, JournalSocket *socket, JournalQueue **ret);
+/* Called after entries were dropped, with the userdata given: for the caller to say so. */
+typedef void (*journal_queue_dropped_t)(void *userdata);
+
+/* on_dropped may be NULL. */
+int journal_queue_new(sd_event *event, JournalSocket *socket, journal_queue_dropped_t on_dropped, void *userdata,
+                      JournalQueue **ret);
 
 /* Sends f, or keeps it, after those already waiting; either way f is the queue's, and empty
  * after. A negative errno when journald cannot be reached at all (-ENOENT, -ECONNREFUSED, ...):

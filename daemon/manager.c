@@ -73,6 +73,11 @@ void manager_update_status(Manager *m, bool force) {
                 send_status(m);
 }
 
+/* journald stuck or gone: STATUS= counts what it lost. */
+static void on_journal_dropped(void *userdata) {
+        manager_update_status(userdata, false);
+}
+
 /* The store failed, or took what waited again: STATUS= says whether verdicts wait for it. */
 static int on_writer_state(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         uint64_t n;
@@ -295,7 +300,7 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         r = sd_event_default(&m->event);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
-        r = journal_queue_new(m->event, &m->journal, &m->journal_queue);
+        r = journal_queue_new(m->event, &m->journal, on_journal_dropped, m, &m->journal_queue);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the journal's queue: %m");
         r = sd_event_add_io(m->event, &m->writer_state, writer_state_fd(m->writer), EPOLLIN, on_writer_state, m);
@@ -391,7 +396,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sigint);
         sd_event_source_disable_unref(m->sighup);
         sd_event_source_disable_unref(m->prune_timer);
-        sd_event_source_disable_unref(m->status_timer);
+        m->status_timer = sd_event_source_disable_unref(m->status_timer);
         /* what journald has not taken yet: a second, not an exit held up by a stuck journald */
         m->journal_queue = journal_queue_free(m->journal_queue, 1000 * 1000);
         sd_event_unref(m->event);

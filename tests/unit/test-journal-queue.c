@@ -53,12 +53,17 @@ typedef struct Sender {
         JournalSocket j;
         sd_event *e;
         JournalQueue *q;
+        unsigned drop_calls; /* how often the queue said it dropped entries */
 } Sender;
+
+static void count_drops(void *userdata) {
+        ((Sender *) userdata)->drop_calls++;
+}
 
 static void sender_start(Sender *s, const char *socket_path) {
         *s = (Sender) { .j = JOURNAL_SOCKET_INIT(socket_path) };
         ck_assert_int_ge(sd_event_new(&s->e), 0);
-        ck_assert_int_eq(journal_queue_new(s->e, &s->j, &s->q), 0);
+        ck_assert_int_eq(journal_queue_new(s->e, &s->j, count_drops, s, &s->q), 0);
 }
 
 static void sender_stop(Sender *s) {
@@ -156,6 +161,7 @@ START_TEST(test_never_waits_and_keeps_order) {
         for (unsigned i = 0; i < total; i++)
                 ck_assert_int_eq(got[i], (int) i);
         ck_assert_uint_eq(journal_queue_dropped(s.q), 0);
+        ck_assert_uint_eq(s.drop_calls, 0);
 
         sender_stop(&s);
         free(got);
@@ -174,6 +180,7 @@ START_TEST(test_full_drops_the_oldest_waiting) {
         direct = total - JOURNAL_QUEUE_MAX - extra;
         ck_assert_uint_eq(journal_queue_waiting(s.q), JOURNAL_QUEUE_MAX);
         ck_assert_uint_eq(journal_queue_dropped(s.q), extra);
+        ck_assert_uint_eq(s.drop_calls, extra);
 
         /* what went straight, then the newest JOURNAL_QUEUE_MAX of the rest */
         got = calloc(total, sizeof *got);
@@ -273,6 +280,28 @@ START_TEST(test_journald_restarts) {
 }
 END_TEST
 
+START_TEST(test_journald_gone) {
+        unsigned waiting;
+        Sender s;
+
+        sender_start(&s, path);
+        (void) fill(s.q, 20);
+        waiting = (unsigned) journal_queue_waiting(s.q);
+
+        /* journald gone for good, its socket's path with it: what waits is dropped, counted,
+         * and said once */
+        teardown();
+        journald = -1;
+        for (unsigned i = 0; i < 100 && journal_queue_waiting(s.q) > 0; i++)
+                ck_assert_int_ge(sd_event_run(s.e, 10 * 1000), 0);
+        ck_assert_uint_eq(journal_queue_waiting(s.q), 0);
+        ck_assert_uint_eq(journal_queue_dropped(s.q), waiting);
+        ck_assert_uint_eq(s.drop_calls, 1);
+
+        sender_stop(&s);
+}
+END_TEST
+
 START_TEST(test_no_journald) {
         char missing[300];
         JournalFields f = {};
@@ -316,6 +345,7 @@ int main(void) {
         tcase_add_test(tc, test_full_drops_the_oldest_waiting);
         tcase_add_test(tc, test_burst_waits_for_a_slow_journald);
         tcase_add_test(tc, test_journald_restarts);
+        tcase_add_test(tc, test_journald_gone);
         tcase_add_test(tc, test_no_journald);
         tcase_add_test(tc, test_free_gives_up_on_a_stuck_journald);
         suite_add_tcase(s, tc);
