@@ -312,8 +312,12 @@ int writer_start(const char *db_path, Checkpointer *checkpointer, Writer **ret) 
         if (r < 0)
                 goto fail;
         w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (w->efd < 0) {
+                r = negative_errno();
+                goto fail;
+        }
         w->state_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (w->efd < 0 || w->state_fd < 0) {
+        if (w->state_fd < 0) {
                 r = negative_errno();
                 goto fail;
         }
