@@ -131,8 +131,11 @@ check "the daemon said it kept the verdict" grep -q "keeping them until the stor
 
 # --- a second daemon for each fault below, on its own root and database ---------------------
 
-start_second() { # start_second NAME DB ROOT: sets second
-        "$CAPGUARDD" --db "$2" --pid-file "$work/$1.pid" --default-policy "$work/policy.yaml" \
+start_second() { # start_second NAME DB ROOT: sets second; its STATUS= lines go to $work/NAME.messages
+        "$NOTIFY_LISTEN" "$work/$1.notify" 120 >"$work/$1.messages" &
+        cleanup_add kill "$!"
+        for _ in $(seq 50); do [[ -S $work/$1.notify ]] && break; sleep 0.02; done
+        NOTIFY_SOCKET=$work/$1.notify "$CAPGUARDD" --db "$2" --pid-file "$work/$1.pid" --default-policy "$work/policy.yaml" \
                 --watch "runc:$3" >"$work/$1.log" 2>&1 &
         second=$!
         cleanup_add kill "$second"
@@ -194,12 +197,7 @@ kill "$second"
 journald_pid=$(pidof systemd-journald | awk '{ print $1 }')
 if [[ -n $journald_pid ]]; then
         mkdir -p "$work/root-stuck"
-        "$NOTIFY_LISTEN" "$work/stuck.notify" 120 >"$work/stuck.messages" &
-        listener=$!
-        cleanup_add kill "$listener"
-        for _ in $(seq 50); do [[ -S $work/stuck.notify ]] && break; sleep 0.02; done
-        NOTIFY_SOCKET=$work/stuck.notify start_second stuck "$work/stuck.db" "$work/root-stuck" ||
-                bail_out "capguardd (stuck) did not start"
+        start_second stuck "$work/stuck.db" "$work/root-stuck" || bail_out "capguardd (stuck) did not start"
         queue_max=256 # JOURNAL_QUEUE_MAX
         n=$((queue_max + 30))
         spawn_sleepers "$n"
@@ -235,11 +233,7 @@ fi
 if mountpoint -q /proc && mkdir -p "$work/full" && mount -t tmpfs -o size=1m tmpfs "$work/full" 2>/dev/null; then
         cleanup_add umount -l "$work/full"
         mkdir -p "$work/root-full"
-        "$NOTIFY_LISTEN" "$work/full.notify" 120 >"$work/full.messages" &
-        cleanup_add kill "$!"
-        for _ in $(seq 50); do [[ -S $work/full.notify ]] && break; sleep 0.02; done
-        NOTIFY_SOCKET=$work/full.notify start_second full "$work/full/capguard.db" "$work/root-full" ||
-                bail_out "capguardd (full) did not start"
+        start_second full "$work/full/capguard.db" "$work/root-full" || bail_out "capguardd (full) did not start"
         dd if=/dev/zero of="$work/full/filler" bs=4k 2>/dev/null || true  # until ENOSPC
         spawn_sleepers 40
         for ((i = 0; i < 40; i++)); do
