@@ -58,16 +58,16 @@ void manager_update_status(Manager *m, bool force) {
         /* At most once a second: a burst of containers must not turn into a burst of
          * notifies. What changed since goes out when the second is up, once: the status must
          * not stay behind after a burst, and an idle daemon must not wake for it. */
-        if (m->status_timer && sd_event_source_get_enabled(m->status_timer, NULL) > 0)
-                return;
-        if (m->status_timer) {
-                r = sd_event_source_set_time(m->status_timer, next);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(m->status_timer, SD_EVENT_ONESHOT);
-        } else {
+        if (!m->status_timer) {
                 r = sd_event_add_time(m->event, &m->status_timer, CLOCK_MONOTONIC, next, 0, on_status_timer, m);
                 if (r >= 0)
                         (void) sd_event_source_set_description(m->status_timer, "status");
+        } else if (sd_event_source_get_enabled(m->status_timer, NULL) > 0)
+                return; /* already due */
+        else {
+                r = sd_event_source_set_time(m->status_timer, next);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->status_timer, SD_EVENT_ONESHOT);
         }
         if (r < 0)
                 send_status(m);
